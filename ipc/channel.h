@@ -1,0 +1,26 @@
+/* A typed message channel over a SOCK_SEQPACKET socket. */
+#ifndef KTSTR_IPC_CHANNEL_H
+#define KTSTR_IPC_CHANNEL_H
+
+#include <stdbool.h>
+
+#include "ipc/msg.h"
+
+struct ipc_channel {
+	int fd;
+	bool dead;  /* set on a protocol error or EOF: the channel is not used again */
+};
+
+int ipc_channel_pair(int fds[2], struct kerr *err);
+void ipc_channel_init(struct ipc_channel *ch, int fd);
+void ipc_channel_close(struct ipc_channel *ch);
+
+/* Sends one message; body must be the type's struct, fds exactly its fd count. */
+int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
+	     const int *fds, struct kerr *err);
+
+/* Receives and validates one message (blocking). Any protocol error closes every fd
+ * that arrived and marks the channel dead. EOF returns -ECONNRESET. */
+int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err);
+
+#endif

@@ -1,0 +1,171 @@
+/* The message table and each message's validation, next to each other on purpose:
+ * a new message is one row and one validator. */
+#include "ipc/msg.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+struct msg_spec {
+	const char *name;
+	size_t body_size;
+	unsigned nfds;
+	int (*validate)(const union ipc_body *body, struct kerr *err);
+};
+
+static int validate_hello(const union ipc_body *b, struct kerr *err)
+{
+	if (b->hello.role == 0 || b->hello.role > IPC_ROLE_MAX)
+		return kerr_set(err, EPROTO, "hello: role %u out of range", b->hello.role);
+	return 0;
+}
+
+static int validate_error(const union ipc_body *b, struct kerr *err)
+{
+	if (b->error.code <= 0 || b->error.code > 4095)
+		return kerr_set(err, EPROTO, "error: code %d is not an errno", b->error.code);
+	if (!memchr(b->error.text, '\0', sizeof(b->error.text)))
+		return kerr_set(err, EPROTO, "error: text is not NUL-terminated");
+	return 0;
+}
+
+static int validate_ring_attach(const union ipc_body *b, struct kerr *err)
+{
+	uint32_t cap = b->ring_attach.capacity;
+
+	if (b->ring_attach.ring_id == 0 || b->ring_attach.ring_id >= IPC_RING_ID_END)
+		return kerr_set(err, EPROTO, "ring attach: unknown ring %u", b->ring_attach.ring_id);
+	if (cap < 64 || cap > (1u << 26) || (cap & (cap - 1)))
+		return kerr_set(err, EPROTO, "ring attach: capacity %u is not a power of two in 64..64Mi", cap);
+	return 0;
+}
+
+static int validate_empty(const union ipc_body *b, struct kerr *err)
+{
+	if (b->empty.reserved != 0)
+		return kerr_set(err, EPROTO, "reserved field is %u, not 0", b->empty.reserved);
+	return 0;
+}
+
+static int validate_guest_exit(const union ipc_body *b, struct kerr *err)
+{
+	if (b->guest_exit.status < 0 || b->guest_exit.status > IPC_EXIT_STATUS_MAX)
+		return kerr_set(err, EPROTO, "guest exit: status %d out of 0..%d",
+				b->guest_exit.status, IPC_EXIT_STATUS_MAX);
+	return 0;
+}
+
+static int validate_guest_text(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_guest_text *t = &b->guest_text;
+
+	if (t->kind == 0 || t->kind >= IPC_TEXT_KIND_END)
+		return kerr_set(err, EPROTO, "guest text: unknown kind %u", t->kind);
+	if (t->flags & ~IPC_TEXT_LAST)
+		return kerr_set(err, EPROTO, "guest text: unknown flags 0x%x", t->flags);
+	if (t->len > sizeof(t->data))
+		return kerr_set(err, EPROTO, "guest text: length %u exceeds %zu", t->len, sizeof(t->data));
+	return 0;
+}
+
+static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
+	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
+	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
+	[IPC_MSG_RING_ATTACH] = { "ring-attach", sizeof(struct ipc_ring_attach), 3, validate_ring_attach },
+	[IPC_MSG_SHUTDOWN] = { "shutdown", sizeof(struct ipc_empty), 0, validate_empty },
+	[IPC_MSG_DONE] = { "done", sizeof(struct ipc_empty), 0, validate_empty },
+	[IPC_MSG_GUEST_EXIT] = { "guest-exit", sizeof(struct ipc_guest_exit), 0, validate_guest_exit },
+	[IPC_MSG_GUEST_TEXT] = { "guest-text", sizeof(struct ipc_guest_text), 0, validate_guest_text },
+};
+
+static const struct msg_spec *msg_spec_of(unsigned type)
+{
+	if (type == 0 || type >= IPC_MSG_TYPE_END)
+		return NULL;
+	return &msg_specs[type];
+}
+
+size_t ipc_msg_body_size(unsigned type)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	return s ? s->body_size : 0;
+}
+
+unsigned ipc_msg_fd_count(unsigned type)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	return s ? s->nfds : 0;
+}
+
+const char *ipc_msg_name(unsigned type)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	return s ? s->name : "unknown";
+}
+
+static void close_all(const int *fds, unsigned nfds)
+{
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+static int check_header(const struct ipc_hdr *h, size_t len, unsigned nfds, struct kerr *err)
+{
+	const struct msg_spec *s;
+
+	if (h->magic != IPC_MAGIC)
+		return kerr_set(err, EPROTO, "bad magic 0x%08x", h->magic);
+	if (h->version != IPC_VERSION)
+		return kerr_set(err, EPROTO, "version %u, expected %u", h->version, IPC_VERSION);
+	s = msg_spec_of(h->type);
+	if (!s)
+		return kerr_set(err, EPROTO, "unknown message type %u", h->type);
+	if (h->body_len != s->body_size || len - sizeof(*h) != s->body_size)
+		return kerr_set(err, EPROTO, "%s: body of %zu bytes (header says %u), expected %zu",
+				s->name, len - sizeof(*h), h->body_len, s->body_size);
+	if (h->nfds != s->nfds || nfds != s->nfds)
+		return kerr_set(err, EPROTO, "%s: %u fds received (header says %u), expected %u",
+				s->name, nfds, h->nfds, s->nfds);
+	return 0;
+}
+
+int ipc_msg_decode(const void *buf, size_t len, const int *fds, unsigned nfds,
+		   struct ipc_msg *out, struct kerr *err)
+{
+	struct ipc_hdr h;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if (nfds > IPC_MAX_FDS) {
+		close_all(fds, nfds);
+		return kerr_set(err, EPROTO, "%u fds received, at most %d allowed", nfds, IPC_MAX_FDS);
+	}
+	if (len < sizeof(h)) {
+		close_all(fds, nfds);
+		return kerr_set(err, EPROTO, "message of %zu bytes is shorter than its header", len);
+	}
+	memcpy(&h, buf, sizeof(h));
+	r = check_header(&h, len, nfds, err);
+	if (r == 0) {
+		memcpy(&out->body, (const char *)buf + sizeof(h), h.body_len);
+		r = msg_specs[h.type].validate(&out->body, err);
+	}
+	if (r < 0) {
+		close_all(fds, nfds);
+		memset(out, 0, sizeof(*out));
+		return r;
+	}
+	out->type = h.type;
+	out->nfds = nfds;
+	memcpy(out->fds, fds, nfds * sizeof(int));
+	return 0;
+}
+
+void ipc_msg_close_fds(struct ipc_msg *msg)
+{
+	close_all(msg->fds, msg->nfds);
+	msg->nfds = 0;
+}

@@ -1,0 +1,249 @@
+/* The ipc channel over a real SOCK_SEQPACKET pair: round trips with fds, and every kind of
+ * malformed message rejected with the fds that came with it closed (no leaks). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "ipc/ipc.h"
+
+struct pair {
+	struct ipc_channel a, b;
+};
+
+static int count_open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void pair_open(struct pair *p)
+{
+	int fds[2];
+	struct kerr err;
+
+	assert_int_equal(ipc_channel_pair(fds, &err), 0);
+	ipc_channel_init(&p->a, fds[0]);
+	ipc_channel_init(&p->b, fds[1]);
+}
+
+static void pair_close(struct pair *p)
+{
+	ipc_channel_close(&p->a);
+	ipc_channel_close(&p->b);
+}
+
+static void send_raw(int sock, const void *buf, size_t len, const int *fds, unsigned nfds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 16)];
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds) {
+		struct cmsghdr *c;
+
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	assert_int_equal(sendmsg(sock, &mh, 0), (ssize_t)len);
+}
+
+static void build_raw(char *buf, unsigned type, uint32_t body_len, uint32_t nfds)
+{
+	struct ipc_hdr h = { .magic = IPC_MAGIC, .version = IPC_VERSION, .type = (uint16_t)type,
+			     .body_len = body_len, .nfds = nfds };
+
+	memcpy(buf, &h, sizeof(h));
+}
+
+static void test_round_trip_with_fds(void **state)
+{
+	struct ipc_ring_attach ra = { .ring_id = IPC_RING_COM2_TX, .capacity = 4096 };
+	struct ipc_guest_exit ge = { .status = 42 };
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err;
+	int fds[3], before;
+	struct stat a, b;
+
+	(void)state;
+	before = count_open_fds();
+	pair_open(&p);
+	for (int i = 0; i < 3; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(ipc_send(&p.a, IPC_MSG_RING_ATTACH, &ra, fds, &err), 0);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), 0);
+	assert_int_equal(m.type, IPC_MSG_RING_ATTACH);
+	assert_int_equal(m.body.ring_attach.ring_id, IPC_RING_COM2_TX);
+	assert_int_equal(m.nfds, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fstat(fds[i], &a), 0);
+		assert_int_equal(fstat(m.fds[i], &b), 0);
+		assert_int_equal(a.st_ino, b.st_ino);  /* the same open files arrived */
+		assert_true(fcntl(m.fds[i], F_GETFD) & FD_CLOEXEC);
+		close(fds[i]);
+	}
+	ipc_msg_close_fds(&m);
+	assert_int_equal(ipc_send(&p.b, IPC_MSG_GUEST_EXIT, &ge, NULL, &err), 0);
+	assert_int_equal(ipc_recv(&p.a, &m, &err), 0);
+	assert_int_equal(m.type, IPC_MSG_GUEST_EXIT);
+	assert_int_equal(m.body.guest_exit.status, 42);
+	pair_close(&p);
+	assert_int_equal(count_open_fds(), before);
+}
+
+/* Sends a raw datagram, expects it rejected, the channel dead and no fd leaked. */
+static void expect_rejected(const void *buf, size_t len, unsigned nfds, const char *why)
+{
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err = { 0 };
+	int fds[16], before;
+
+	pair_open(&p);
+	for (unsigned i = 0; i < nfds; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	before = count_open_fds();
+	send_raw(p.a.fd, buf, len, fds, nfds);
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, why));
+	assert_true(p.b.dead);
+	assert_int_equal(count_open_fds(), before - (int)nfds);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), -EPIPE);  /* the channel stays dead */
+	pair_close(&p);
+}
+
+static void test_truncated(void **state)
+{
+	char buf[64] = { 0 };
+
+	(void)state;
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
+	expect_rejected(buf, 6, 0, "shorter than its header");
+	expect_rejected(buf, sizeof(struct ipc_hdr) + 2, 0, "body of 2 bytes");
+}
+
+static void test_oversized(void **state)
+{
+	static char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body) + 4096];
+
+	(void)state;
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
+	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(struct ipc_guest_exit) + 1, 0, "body of");
+	expect_rejected(buf, sizeof(buf), 0, "truncated");
+}
+
+static void test_wrong_type_version_magic(void **state)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(struct ipc_guest_exit)] = { 0 };
+	struct ipc_hdr *h = (struct ipc_hdr *)buf;
+
+	(void)state;
+	build_raw(buf, 999, sizeof(struct ipc_guest_exit), 0);
+	expect_rejected(buf, sizeof(buf), 0, "unknown message type 999");
+	build_raw(buf, 0, sizeof(struct ipc_guest_exit), 0);
+	expect_rejected(buf, sizeof(buf), 0, "unknown message type 0");
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
+	h->version = IPC_VERSION + 1;
+	expect_rejected(buf, sizeof(buf), 0, "version");
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
+	h->magic = 0xdeadbeef;
+	expect_rejected(buf, sizeof(buf), 0, "magic");
+}
+
+static void test_wrong_fd_count(void **state)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(struct ipc_ring_attach)] = { 0 };
+	struct ipc_ring_attach ra = { .ring_id = IPC_RING_COM1_TX, .capacity = 4096 };
+
+	(void)state;
+	memcpy(buf + sizeof(struct ipc_hdr), &ra, sizeof(ra));
+	build_raw(buf, IPC_MSG_RING_ATTACH, sizeof(ra), 3);
+	expect_rejected(buf, sizeof(buf), 2, "2 fds received");
+	expect_rejected(buf, sizeof(buf), 4, "4 fds received");
+	build_raw(buf, IPC_MSG_RING_ATTACH, sizeof(ra), 2);  /* header lies, count matches table */
+	expect_rejected(buf, sizeof(buf), 3, "header says 2");
+	expect_rejected(buf, sizeof(buf), 12, "truncated");   /* more than the receiver makes room for */
+}
+
+static void test_fds_on_a_message_without_fds(void **state)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(struct ipc_guest_exit)] = { 0 };
+
+	(void)state;
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
+	expect_rejected(buf, sizeof(buf), 1, "1 fds received");
+}
+
+static void test_invalid_bodies(void **state)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body)] = { 0 };
+	struct ipc_guest_exit ge = { .status = 256 };
+	struct ipc_guest_text gt = { .kind = IPC_TEXT_RESULT, .len = IPC_TEXT_CHUNK + 1 };
+	struct ipc_error e = { .code = 5 };
+
+	(void)state;
+	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(ge), 0);
+	memcpy(buf + sizeof(struct ipc_hdr), &ge, sizeof(ge));
+	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(ge), 0, "status 256");
+	build_raw(buf, IPC_MSG_GUEST_TEXT, sizeof(gt), 0);
+	memcpy(buf + sizeof(struct ipc_hdr), &gt, sizeof(gt));
+	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(gt), 0, "exceeds");
+	memset(e.text, 'A', sizeof(e.text));
+	build_raw(buf, IPC_MSG_ERROR, sizeof(e), 0);
+	memcpy(buf + sizeof(struct ipc_hdr), &e, sizeof(e));
+	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(e), 0, "NUL-terminated");
+}
+
+static void test_peer_closed(void **state)
+{
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err;
+
+	(void)state;
+	pair_open(&p);
+	ipc_channel_close(&p.a);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), -ECONNRESET);
+	assert_true(p.b.dead);
+	pair_close(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_with_fds),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_oversized),
+		cmocka_unit_test(test_wrong_type_version_magic),
+		cmocka_unit_test(test_wrong_fd_count),
+		cmocka_unit_test(test_fds_on_a_message_without_fds),
+		cmocka_unit_test(test_invalid_bodies),
+		cmocka_unit_test(test_peer_closed),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
