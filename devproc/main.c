@@ -1,0 +1,143 @@
+/* ktstr-devproc: parse the spawner's arguments, enter the role's sandbox, say hello over
+ * ipc, then run the role. A failure is sent to vmm as an IPC error (vmm reports it once). */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devproc/devproc.h"
+
+/* Sandboxed processes cannot run LeakSanitizer's ptrace-based scan at exit. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+
+static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
+	[SANDBOX_ROLE_BLK] = NULL,
+	[SANDBOX_ROLE_NET] = NULL,
+	[SANDBOX_ROLE_CONSOLE] = NULL,
+	[SANDBOX_ROLE_SERIAL] = NULL,
+	[SANDBOX_ROLE_INITGEN] = NULL,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ktstr-devproc --role blk|net|console|serial --sandbox off|audit|standard|strict\n"
+		   "                     [--uid UID --gid GID] [--log-fd]\n"
+		   "Started by ktstr-vmm with its fds in place (ipc on fd %d); not meant to be run by hand.\n",
+		DEVPROC_FD_IPC);
+}
+
+static int parse_id(const char *opt, const char *s, unsigned *out, struct kerr *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v >= UINT_MAX)
+		return kerr_set(err, EINVAL, "%s: \"%s\" is not a numeric id", opt, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct kerr *err)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' }, { "sandbox", required_argument, NULL, 's' },
+		{ "uid", required_argument, NULL, 'u' },  { "gid", required_argument, NULL, 'g' },
+		{ "log-fd", no_argument, NULL, 'l' },     { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum sandbox_role role = 0;
+	enum sandbox_level level = SANDBOX_STANDARD;
+	unsigned uid = UINT_MAX, gid = UINT_MAX;
+	int c, r = 0;
+
+	ctx->log_fd = -1;
+	while (r == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (sandbox_role_parse(optarg, &role) < 0)
+				r = kerr_set(err, EINVAL, "--role: unknown role \"%s\"", optarg);
+			break;
+		case 's':
+			if (sandbox_level_parse(optarg, &level) < 0)
+				r = kerr_set(err, EINVAL, "--sandbox: unknown level \"%s\"", optarg);
+			break;
+		case 'u': r = parse_id("--uid", optarg, &uid, err); break;
+		case 'g': r = parse_id("--gid", optarg, &gid, err); break;
+		case 'l': ctx->log_fd = DEVPROC_FD_LOG; break;
+		case 'h': usage(stdout); exit(0);
+		default: r = kerr_set(err, EINVAL, "unknown or malformed option"); break;
+		}
+	}
+	if (r == 0 && optind < argc)
+		r = kerr_set(err, EINVAL, "unexpected argument \"%s\"", argv[optind]);
+	if (r == 0 && role == 0)
+		r = kerr_set(err, EINVAL, "--role is required");
+	if (r < 0)
+		return r;
+	sandbox_spec_init(&ctx->spec, role, level);
+	if (uid != UINT_MAX)
+		ctx->spec.uid = uid;
+	if (gid != UINT_MAX)
+		ctx->spec.gid = gid;
+	ctx->spec.ipc_fd = DEVPROC_FD_IPC;
+	return 0;
+}
+
+static void report_error(struct devproc_ctx *ctx, const struct kerr *e)
+{
+	struct ipc_error m = { .code = e->code > 0 ? e->code : EIO };
+	struct kerr ignored;
+
+	snprintf(m.text, sizeof(m.text), "%s", e->msg);
+	if (ipc_send(&ctx->ipc, IPC_MSG_ERROR, &m, NULL, &ignored) < 0)
+		fprintf(stderr, "ktstr-devproc: %s\n", e->msg);
+}
+
+static int run_role(struct devproc_ctx *ctx, struct kerr *err)
+{
+	devproc_role_fn fn = role_fns[ctx->spec.role];
+	struct ipc_hello hello = { .role = ctx->spec.role };
+	int r;
+
+	ctx->keep_fds[0] = 2;
+	ctx->keep_fds[1] = DEVPROC_FD_IPC;
+	ctx->keep_fds[2] = ctx->log_fd;
+	ctx->spec.keep_fds = ctx->keep_fds;
+	ctx->spec.n_keep_fds = ctx->log_fd >= 0 ? 3 : 2;
+	if ((r = sandbox_enter(&ctx->spec, err)) < 0)
+		return r;
+	if (!fn)
+		return kerr_set(err, ENOSYS, "device role %s is not implemented yet",
+				sandbox_role_name(ctx->spec.role));
+	hello.pid_in_namespace = (uint32_t)getpid();
+	if ((r = ipc_send(&ctx->ipc, IPC_MSG_HELLO, &hello, NULL, err)) < 0)
+		return r;
+	return fn(ctx, err);
+}
+
+int main(int argc, char **argv)
+{
+	struct devproc_ctx ctx;
+	struct kerr err = { 0 };
+
+	ipc_channel_init(&ctx.ipc, DEVPROC_FD_IPC);
+	if (parse_args(argc, argv, &ctx, &err) < 0) {
+		fprintf(stderr, "ktstr-devproc: %s\n", err.msg);
+		usage(stderr);
+		return 2;
+	}
+	if (run_role(&ctx, &err) < 0) {
+		report_error(&ctx, &err);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* ktstr-vmm's command line, run as the real binary: help and version succeed, and every bad
+ * option or value is refused with exit status 2 and a message naming it. */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static char vmm_path[PATH_MAX];
+
+struct run {
+	int status;
+	char out[16384];
+	char err[16384];
+};
+
+static int setup_paths(void **state)
+{
+	const char *build = getenv("KTSTR_BUILD");
+
+	(void)state;
+	snprintf(vmm_path, sizeof(vmm_path), "%s/ktstr-vmm", build ? build : "build");
+	return access(vmm_path, X_OK) == 0 ? 0 : -1;
+}
+
+static void slurp(int fd, char *buf, size_t size)
+{
+	size_t used = 0;
+	ssize_t n;
+
+	while (used + 1 < size && (n = read(fd, buf + used, size - 1 - used)) > 0)
+		used += (size_t)n;
+	buf[used] = '\0';
+	close(fd);
+}
+
+/* Runs ktstr-vmm with the given arguments (NULL-terminated); stdout and stderr captured. */
+static void run_vmm(struct run *r, ...)
+{
+	char *argv[32] = { vmm_path };
+	int out[2], err[2], argc = 1;
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, r);
+	while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execv(vmm_path, argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	slurp(out[0], r->out, sizeof(r->out));
+	slurp(err[0], r->err, sizeof(r->err));
+	assert_int_equal(waitpid(pid, &r->status, 0), pid);
+	assert_true(WIFEXITED(r->status));
+	r->status = WEXITSTATUS(r->status);
+}
+
+static void test_help_and_version(void **state)
+{
+	static struct run r;
+
+	(void)state;
+	run_vmm(&r, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "usage: ktstr-vmm"));
+	assert_non_null(strstr(r.out, "Exit status"));
+	run_vmm(&r, "--version", NULL);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "ktstr-vmm "));
+}
+
+static void expect_usage_error(const char *opt, const char *value, const char *says)
+{
+	static struct run r;
+
+	run_vmm(&r, opt, value, NULL);
+	assert_int_equal(r.status, 2);
+	if (!strstr(r.err, says))
+		fail_msg("%s %s: stderr \"%s\" does not say \"%s\"", opt, value ? value : "", r.err, says);
+	assert_string_equal(r.out, "");
+}
+
+static void test_bad_options_named(void **state)
+{
+	(void)state;
+	expect_usage_error("--no-such-option", NULL, "\"--no-such-option\"");
+	expect_usage_error("--sandbox", "paranoid", "--sandbox: \"paranoid\"");
+	expect_usage_error("--sandbox", NULL, "--sandbox: needs a value");
+	expect_usage_error("--sandbox=", NULL, "--sandbox: \"\"");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_bad_options_named),
+	};
+
+	return cmocka_run_group_tests(tests, setup_paths, NULL);
+}
