@@ -9,6 +9,10 @@
 #include "ipc/err.h"
 
 #define IPC_MAGIC 0x4b545352u /* "KTSR" */
+
+/* The fds a device process is started with (the spawner maps them, argv says which exist). */
+#define IPC_FD_CHANNEL 3
+#define IPC_FD_LOG     4
 #define IPC_VERSION 1
 #define IPC_MAX_FDS 4
 #define IPC_TEXT_CHUNK 2048

@@ -77,8 +77,13 @@ int sandbox_empty_root(struct kerr *err)
 		return mount_failed(err, errno, "mount empty tmpfs on /tmp");
 	if (chdir("/tmp") < 0)
 		return mount_failed(err, errno, "chdir to the empty root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		if (errno == EINVAL)
+			return kerr_errno(err, errno, "strict sandbox: pivot_root (is / the initial ramfs? "
+					  "strict needs the host to run from a real root mount, e.g. after "
+					  "switch_root)");
 		return mount_failed(err, errno, "pivot_root");
+	}
 	if (umount2(".", MNT_DETACH) < 0)
 		return mount_failed(err, errno, "detach the old root");
 	if (chdir("/") < 0)

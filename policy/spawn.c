@@ -116,6 +116,20 @@ static int child_raise_ambient(void)
 	return 0;
 }
 
+/* A helper starts with every signal deliverable except the terminal's: on Ctrl-C or a
+ * hangup it is the spawner that decides how the helper ends (after draining it). */
+static void child_reset_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
 static __attribute__((noreturn)) void child_run(struct child_plan *p)
 {
 	char go;
@@ -126,6 +140,7 @@ static __attribute__((noreturn)) void child_run(struct child_plan *p)
 		_exit(127); /* the parent failed and says so itself */
 	if (child_setup_fds(p) < 0)
 		child_fail(p, STAGE_FDS);
+	child_reset_signals();
 	if (p->sync_fd >= 0 && child_raise_ambient() < 0)
 		child_fail(p, STAGE_CAPS);
 	execve(p->path, p->argv, p->envp);
