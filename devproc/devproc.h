@@ -6,10 +6,6 @@
 #include "ipc/ipc.h"
 #include "policy/sandbox.h"
 
-/* Fixed fd numbers a device process is started with (the spawner maps them). */
-#define DEVPROC_FD_IPC 3
-#define DEVPROC_FD_LOG 4   /* serial/console: where the console log goes */
-
 struct devproc_ctx {
 	struct sandbox_spec spec;
 	int keep_fds[4];       /* what spec.keep_fds points at */
@@ -18,5 +14,7 @@ struct devproc_ctx {
 };
 
 typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
+
+int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err);
 
 #endif

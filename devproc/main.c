@@ -10,6 +10,7 @@
 
 #include "devproc/devproc.h"
 
+
 /* Sandboxed processes cannot run LeakSanitizer's ptrace-based scan at exit. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void)
@@ -21,7 +22,7 @@ static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
 	[SANDBOX_ROLE_BLK] = NULL,
 	[SANDBOX_ROLE_NET] = NULL,
 	[SANDBOX_ROLE_CONSOLE] = NULL,
-	[SANDBOX_ROLE_SERIAL] = NULL,
+	[SANDBOX_ROLE_SERIAL] = devproc_serial_run,
 	[SANDBOX_ROLE_INITGEN] = NULL,
 };
 
@@ -30,7 +31,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ktstr-devproc --role blk|net|console|serial --sandbox off|audit|standard|strict\n"
 		   "                     [--uid UID --gid GID] [--log-fd]\n"
 		   "Started by ktstr-vmm with its fds in place (ipc on fd %d); not meant to be run by hand.\n",
-		DEVPROC_FD_IPC);
+		IPC_FD_CHANNEL);
 }
 
 static int parse_id(const char *opt, const char *s, unsigned *out, struct kerr *err)
@@ -72,7 +73,7 @@ static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct ker
 			break;
 		case 'u': r = parse_id("--uid", optarg, &uid, err); break;
 		case 'g': r = parse_id("--gid", optarg, &gid, err); break;
-		case 'l': ctx->log_fd = DEVPROC_FD_LOG; break;
+		case 'l': ctx->log_fd = IPC_FD_LOG; break;
 		case 'h': usage(stdout); exit(0);
 		default: r = kerr_set(err, EINVAL, "unknown or malformed option"); break;
 		}
@@ -88,7 +89,7 @@ static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct ker
 		ctx->spec.uid = uid;
 	if (gid != UINT_MAX)
 		ctx->spec.gid = gid;
-	ctx->spec.ipc_fd = DEVPROC_FD_IPC;
+	ctx->spec.ipc_fd = IPC_FD_CHANNEL;
 	return 0;
 }
 
@@ -109,7 +110,7 @@ static int run_role(struct devproc_ctx *ctx, struct kerr *err)
 	int r;
 
 	ctx->keep_fds[0] = 2;
-	ctx->keep_fds[1] = DEVPROC_FD_IPC;
+	ctx->keep_fds[1] = IPC_FD_CHANNEL;
 	ctx->keep_fds[2] = ctx->log_fd;
 	ctx->spec.keep_fds = ctx->keep_fds;
 	ctx->spec.n_keep_fds = ctx->log_fd >= 0 ? 3 : 2;
@@ -129,7 +130,7 @@ int main(int argc, char **argv)
 	struct devproc_ctx ctx;
 	struct kerr err = { 0 };
 
-	ipc_channel_init(&ctx.ipc, DEVPROC_FD_IPC);
+	ipc_channel_init(&ctx.ipc, IPC_FD_CHANNEL);
 	if (parse_args(argc, argv, &ctx, &err) < 0) {
 		fprintf(stderr, "ktstr-devproc: %s\n", err.msg);
 		usage(stderr);

@@ -1,0 +1,279 @@
+/* The serial device process, driven without KVM: the test plays vmm (the same devhost code
+ * and byte rings), starts the real ktstr-devproc under the real sandbox, feeds COM1/COM2
+ * bytes as a guest would and checks what the device reports back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vmm/devhost.h"
+#include "vmm/outcome.h"
+
+struct serial_rig {
+	struct devhost dev;
+	struct ipc_ring ring[2];
+	int log_fd;
+	struct outcome out;
+};
+
+static char devproc_path[PATH_MAX];
+
+static int setup_paths(void **state)
+{
+	const char *build = getenv("KTSTR_BUILD");
+
+	(void)state;
+	snprintf(devproc_path, sizeof(devproc_path), "%s/ktstr-devproc", build ? build : "build");
+	return access(devproc_path, X_OK) == 0 ? 0 : -1;
+}
+
+static void rig_start(struct serial_rig *r, enum sandbox_level level)
+{
+	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = SANDBOX_ROLE_SERIAL,
+				    .level = level };
+	struct sandbox_spec defaults;
+	struct kerr err = { 0 };
+
+	outcome_init(&r->out);
+	r->log_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	assert_true(r->log_fd >= 0);
+	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, level);
+	sp.uid = defaults.uid;
+	sp.gid = defaults.gid;
+	sp.log_fd = r->log_fd;
+	if (devhost_spawn(&r->dev, &sp, &err) < 0 || devhost_wait_hello(&r->dev, 5000, &err) < 0)
+		fail_msg("start serial device: %s", err.msg);
+	for (int i = 0; i < 2; i++) {
+		struct ipc_ring_attach a = { .ring_id = i == 0 ? IPC_RING_COM1_TX : IPC_RING_COM2_TX,
+					     .capacity = 1u << 16 };
+		int fds[3];
+
+		assert_int_equal(ipc_ring_create(&r->ring[i], a.capacity, &err), 0);
+		fds[0] = r->ring[i].memfd;
+		fds[1] = r->ring[i].data_bell;
+		fds[2] = r->ring[i].space_bell;
+		assert_int_equal(ipc_send(&r->dev.ch, IPC_MSG_RING_ATTACH, &a, fds, &err), 0);
+	}
+}
+
+/* Writes bytes as the vCPUs would, waiting for room when the device is behind. */
+static void feed(struct serial_rig *r, int port, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = ipc_ring_write(&r->ring[port], p, len);
+
+		assert_true(n >= 0);
+		if (n == 0) {
+			assert_true(ipc_ring_wait_space(&r->ring[port], 1000) >= 0);
+			continue;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static void feed_str(struct serial_rig *r, int port, const char *s)
+{
+	feed(r, port, s, strlen(s));
+}
+
+static void take(void *opaque, const struct ipc_msg *m)
+{
+	outcome_take(opaque, m);
+}
+
+static int rig_finish(struct serial_rig *r, struct kerr *err)
+{
+	int rc = devhost_finish(&r->dev, 5000, take, &r->out, err);
+
+	for (int i = 0; i < 2; i++)
+		ipc_ring_destroy(&r->ring[i]);
+	return rc;
+}
+
+static void rig_free(struct serial_rig *r)
+{
+	outcome_free(&r->out);
+	close(r->log_fd);
+}
+
+static void assert_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,
+			 const char *want)
+{
+	const char *data;
+	size_t len;
+
+	if (!outcome_piece(o, kind, n, &data, &len))
+		fail_msg("no piece %u of text kind %d", n, kind);
+	if (len != strlen(want) || memcmp(data, want, len) != 0)
+		fail_msg("piece %u of kind %d is \"%.*s\", expected \"%s\"", n, kind, (int)len, data, want);
+}
+
+static void check_outcome_round_trip(enum sandbox_level level)
+{
+	static const char com1[] = "[    0.1] booting\r\nsysrq: Trigger a crash\r\n"
+				   "Kernel panic - not syncing: sysrq triggered crash\r\n"
+				   "CPU: 0 PID: 1\r\n---[ end Kernel panic - not syncing: sysrq ]---\r\n";
+	struct serial_rig r;
+	struct kerr err = { 0 };
+	char log[512] = "";
+
+	rig_start(&r, level);
+	feed_str(&r, 0, com1);
+	feed_str(&r, 1, "noise\r\n===KTSTR_TEST_RESULT_START===\r\n{\"ok\": true}\r\nline 2\r\n"
+			"===KTSTR_TEST_RESULT_END===\r\n");
+	feed_str(&r, 1, "PANIC: payload killed by signal SEGV\r\n  at frame 1\r\n\r\nKTSTR_EXIT=139\r\n");
+	feed_str(&r, 1, "KTSTR_EXIT=42\n");
+	if (rig_finish(&r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(r.out.have_exit);
+	assert_int_equal(r.out.exit_status, 42);     /* the last report counts */
+	assert_piece(&r.out, IPC_TEXT_RESULT, 0, "{\"ok\": true}\nline 2\n");
+	assert_piece(&r.out, IPC_TEXT_PANIC, 0, "payload killed by signal SEGV\n  at frame 1\n");
+	assert_piece(&r.out, IPC_TEXT_KERNEL_PANIC, 0,
+		     "[    0.1] booting\nsysrq: Trigger a crash\n"
+		     "Kernel panic - not syncing: sysrq triggered crash\nCPU: 0 PID: 1\n"
+		     "---[ end Kernel panic - not syncing: sysrq ]---\n");
+	/* The console log holds COM1 exactly as the guest sent it. */
+	assert_int_equal(pread(r.log_fd, log, sizeof(log) - 1, 0), (ssize_t)strlen(com1));
+	assert_string_equal(log, com1);
+	assert_true(WIFEXITED(r.dev.wait_status));
+	assert_int_equal(WEXITSTATUS(r.dev.wait_status), 0);
+	rig_free(&r);
+}
+
+static void test_round_trip_standard(void **state)
+{
+	(void)state;
+	check_outcome_round_trip(SANDBOX_STANDARD);
+}
+
+static void test_round_trip_strict(void **state)
+{
+	(void)state;
+	check_outcome_round_trip(SANDBOX_STRICT);
+}
+
+static long status_value_base(pid_t pid, const char *field, int base)
+{
+	char path[64], buf[4096], key[64];
+	const char *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	snprintf(key, sizeof(key), "\n%s:", field);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	return strtol(p + strlen(key), NULL, base);
+}
+
+/* Seccomp and NoNewPrivs are decimal, the capability masks hex: 0 reads the same. */
+static long status_value(pid_t pid, const char *field)
+{
+	return status_value_base(pid, field, 16);
+}
+
+/* The running device, seen from outside: sandboxed, and small however much garbage comes. */
+static void test_flood_stays_bounded_and_sandboxed(void **state)
+{
+	static char junk[1 << 16];
+	struct serial_rig r;
+	struct kerr err = { 0 };
+
+	(void)state;
+	rig_start(&r, SANDBOX_STRICT);
+	assert_int_equal(status_value(r.dev.pid, "Seccomp"), 2);
+	assert_int_equal(status_value(r.dev.pid, "NoNewPrivs"), 1);
+	assert_int_equal(status_value(r.dev.pid, "CapEff"), 0);
+	assert_int_equal(status_value(r.dev.pid, "CapBnd"), 0);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 1) == '\n' ? 'x' : (char)(i * 7 + 1);
+	for (int i = 0; i < 256; i++) {        /* 16 MiB without a newline, on both ports */
+		feed(&r, 1, junk, sizeof(junk));
+		feed(&r, 0, junk, sizeof(junk) / 16);
+	}
+	feed_str(&r, 1, "\nKTSTR_EXIT=7\n");
+	/* 17 MiB went through; the device keeps fixed buffers (VmRSS is in kB). */
+	assert_true(status_value_base(r.dev.pid, "VmRSS", 10) < 8 * 1024);
+	if (rig_finish(&r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(r.out.have_exit);
+	assert_int_equal(r.out.exit_status, 7);
+	rig_free(&r);
+}
+
+/* A result block longer than any line buffer arrives whole; an unterminated one says so. */
+static void test_long_and_unterminated_results(void **state)
+{
+	static char line[10000];
+	struct serial_rig r;
+	struct kerr err = { 0 };
+	const char *data;
+	size_t len;
+
+	(void)state;
+	memset(line, 'r', sizeof(line) - 1);
+	rig_start(&r, SANDBOX_STANDARD);
+	feed_str(&r, 1, "===KTSTR_TEST_RESULT_START===\n");
+	feed_str(&r, 1, line);
+	feed_str(&r, 1, "\n===KTSTR_TEST_RESULT_END===\n===KTSTR_TEST_RESULT_START===\npartial");
+	if (rig_finish(&r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(outcome_piece(&r.out, IPC_TEXT_RESULT, 0, &data, &len));
+	assert_int_equal(len, sizeof(line));          /* 9999 'r' and the newline */
+	assert_int_equal(data[len - 1], '\n');
+	assert_true(outcome_piece(&r.out, IPC_TEXT_RESULT, 1, &data, &len));
+	assert_non_null(memmem(data, len, "partial\n", 8));
+	assert_non_null(memmem(data, len, "not terminated", 14));
+	assert_false(r.out.have_exit);
+	rig_free(&r);
+}
+
+/* vmm's side of a ring is trusted by nobody: an impossible index is refused by the device,
+ * which reports a protocol error instead of reading out of bounds. */
+static void test_hostile_ring_index_reported(void **state)
+{
+	struct serial_rig r;
+	struct kerr err = { 0 };
+
+	(void)state;
+	rig_start(&r, SANDBOX_STANDARD);
+	atomic_store(&r.ring[1].sh->head, 0x80000000u);
+	ipc_ring_write(&r.ring[0], "x", 1);        /* ring a bell so the device looks */
+	assert_true(rig_finish(&r, &err) < 0);
+	assert_non_null(strstr(err.msg, "impossible index"));
+	assert_true(WIFEXITED(r.dev.wait_status));
+	rig_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_round_trip_standard),
+		cmocka_unit_test(test_round_trip_strict),
+		cmocka_unit_test(test_flood_stays_bounded_and_sandboxed),
+		cmocka_unit_test(test_long_and_unterminated_results),
+		cmocka_unit_test(test_hostile_ring_index_reported),
+	};
+
+	return cmocka_run_group_tests(tests, setup_paths, NULL);
+}
