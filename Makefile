@@ -23,21 +23,25 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now $(OPT_LDFLAGS)
 
 IPC_SRC     := $(wildcard ipc/*.c)
 POLICY_SRC  := $(wildcard policy/*.c)
-DEVPROC_SRC := $(wildcard devproc/*.c)
-VMM_SRC     := $(wildcard vmm/*.c)
+DEVPROC_SRC := $(filter-out devproc/main.c,$(wildcard devproc/*.c))
+VMM_SRC     := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
-LIBIPC    := $(O)/libipc.a
-LIBPOLICY := $(O)/libpolicy.a
-VMM       := $(O)/ktstr-vmm
-DEVPROC   := $(O)/ktstr-devproc
+LIBIPC     := $(O)/libipc.a
+LIBPOLICY  := $(O)/libpolicy.a
+LIBDEVPROC := $(O)/libdevproc.a
+LIBVMM     := $(O)/libvmm.a
+VMM        := $(O)/ktstr-vmm
+DEVPROC    := $(O)/ktstr-devproc
+GUEST_INIT := $(O)/ktstr-init
 
-UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_*.c)) \
+              $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo check unit-tests run-unit lint fuzz run-fuzz clean
-all: $(VMM) $(DEVPROC)
+.PHONY: all demo check unit-tests run-unit e2e lint fuzz run-fuzz clean
+all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
 ifeq ($(V),0)
@@ -54,14 +58,32 @@ $(LIBIPC): $(call obj,$(IPC_SRC))
 $(LIBPOLICY): $(call obj,$(POLICY_SRC))
 	$(AR) rcs $@ $^
 
-$(DEVPROC): $(call obj,$(DEVPROC_SRC)) $(LIBPOLICY) $(LIBIPC)
+$(LIBDEVPROC): $(call obj,$(DEVPROC_SRC))
+	$(AR) rcs $@ $^
+$(LIBVMM): $(call obj,$(VMM_SRC))
+	$(AR) rcs $@ $^
+
+$(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
-$(VMM): $(call obj,$(VMM_SRC)) $(LIBPOLICY) $(LIBIPC)
+$(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread
 
-# Tests: each tests/unit/test_X.c is one cmocka binary linked with every library.
-TEST_LIBS := $(LIBPOLICY) $(LIBIPC)
+# The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
+$(GUEST_INIT): guest/init.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE -Os -static $(WARN) -o $@ $<
+
+# Brings the nested-KVM L1 command's status back to the host (see scripts/nested-kvm).
+DEBUG_EXIT := $(O)/tests/isa-debug-exit
+$(DEBUG_EXIT): tests/e2e/isa_debug_exit.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
+
+# Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
+TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
+$(O)/tests/%: $(O)/obj/tests/harness/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
@@ -95,13 +117,19 @@ demo: all
 	./$(VMM) --version
 	@echo "demo: booting a kernel is not implemented yet; the sandbox is exercised by make check"
 
+# Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
+E2E_LEVELS ?= standard strict
+e2e: all $(DEBUG_EXIT)
+	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
+
 check:
 	$(MAKE) O=build run-unit
 	$(MAKE) O=build/asan SAN=1 run-unit
 	@if command -v clang >/dev/null; then $(MAKE) run-fuzz; \
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
+	$(MAKE) O=build e2e
 
-LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC)
+LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) devproc/main.c vmm/main.c guest/init.c
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -I. -D_GNU_SOURCE \

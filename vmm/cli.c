@@ -4,8 +4,13 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "vmm/guest_memory.h"
+#include "vmm/outcome.h"
 
 #ifndef KTSTR_VERSION
 #define KTSTR_VERSION "0.0.0-dev"
@@ -18,51 +23,167 @@ void cli_print_version(void)
 
 void cli_print_help(void)
 {
-	printf("usage: ktstr-vmm [OPTIONS]\n"
+	printf("usage: ktstr-vmm [OPTIONS] --kernel BZIMAGE [--initrd FILE] [-- PAYLOAD [ARGS...]]\n"
 	       "\n"
-	       "A KVM test VMM whose every guest-facing component runs sandboxed.\n"
+	       "Boots a Linux kernel in KVM, runs the initramfs's /init (with PAYLOAD and ARGS\n"
+	       "passed to it on the kernel command line) and exits with the status the guest\n"
+	       "reports. Every component that reads guest data runs in its own sandboxed process.\n"
 	       "\n"
-	       "  --sandbox LEVEL   off | audit | standard | strict (default standard)\n"
-	       "  --help            this text\n"
-	       "  --version         the version\n"
-	       "\n"
-	       "Booting a kernel is not implemented yet.\n"
+	       "  --kernel PATH        the bzImage to boot (x86 boot protocol 2.12 or later)\n"
+	       "  --initrd PATH        the initramfs to give the kernel\n"
+	       "  --append ARGS        more kernel command-line arguments\n"
+	       "  --cpus N             vCPUs (default 1)\n"
+	       "  --memory MIB         guest RAM in MiB (default %u, at least %u; above 3072 the\n"
+	       "                       rest is placed above 4 GiB)\n"
+	       "  --timeout SEC        end the VM after SEC seconds (default %u; 0: never)\n"
+	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
+	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
+	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
+	       "  --sandbox-id UID[:GID]  identity of the device processes when run as root\n"
+	       "                       (default 65534:65534)\n"
+	       "  --help, --version\n"
 	       "\n"
 	       "Exit status:\n"
-	       "  %d  usage error (bad option or value)\n",
-	       VMM_EXIT_USAGE);
+	       "  0-255  the status the guest reported for the payload (KTSTR_EXIT=N on COM2)\n"
+	       "  %d      usage error (bad option or value)\n"
+	       "  %d    host error (KVM, files, a device process failed or misbehaved)\n"
+	       "  %d    the guest ended without reporting a result\n"
+	       "  %d    the guest kernel panicked (outranks a reported status)\n"
+	       "  %d    timed out\n",
+	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S, VMM_EXIT_USAGE,
+	       VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *out, const char *what,
+		      struct kerr *err)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s == '\0' || *s == '-' || *end != '\0' || errno == ERANGE)
+		return kerr_set(err, EINVAL, "%s: \"%s\" is not %s", opt, s, what);
+	if (v < min || v > max)
+		return kerr_set(err, ERANGE, "%s: %s is out of range (%llu..%llu)", opt, s, min, max);
+	*out = v;
+	return 0;
+}
+
+static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *err)
+{
+	unsigned long long uid = 0, gid = 0;
+	char buf[64], *colon;
+	int r;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", s) >= sizeof(buf))
+		return kerr_set(err, EINVAL, "--sandbox-id: \"%s\" is not UID[:GID]", s);
+	colon = strchr(buf, ':');
+	if (colon)
+		*colon = '\0';
+	if ((r = parse_uint("--sandbox-id", buf, 1, UINT_MAX - 1, &uid, "a numeric uid", err)) < 0)
+		return r;
+	gid = uid;
+	if (colon && (r = parse_uint("--sandbox-id", colon + 1, 1, UINT_MAX - 1, &gid,
+				     "a numeric gid", err)) < 0)
+		return r;
+	cfg->sandbox_id_set = true;
+	cfg->sandbox_uid = (uid_t)uid;
+	cfg->sandbox_gid = (gid_t)gid;
+	return 0;
+}
+
+enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID };
+
+static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
+{
+	unsigned long long v = 0;
+	int r;
+
+	switch (c) {
+	case OPT_KERNEL: cfg->kernel = arg; return 0;
+	case OPT_INITRD: cfg->initrd = arg; return 0;
+	case OPT_APPEND: cfg->append = arg; return 0;
+	case OPT_CONSOLE_LOG: cfg->console_log = arg; return 0;
+	case OPT_RESULTS: cfg->results = arg; return 0;
+	case OPT_CPUS:
+		if ((r = parse_uint("--cpus", arg, 1, CLI_MAX_CPUS, &v, "a number of vCPUs", err)) == 0)
+			cfg->cpus = (unsigned)v;
+		return r;
+	case OPT_MEMORY:
+		if ((r = parse_uint("--memory", arg, CLI_MIN_MEMORY_MIB, GUEST_MEMORY_MAX_MIB, &v,
+				    "a number of MiB", err)) == 0)
+			cfg->memory_mib = v;
+		return r;
+	case OPT_TIMEOUT:
+		if ((r = parse_uint("--timeout", arg, 0, CLI_MAX_TIMEOUT_S, &v, "a number of seconds",
+				    err)) == 0)
+			cfg->timeout_s = (unsigned)v;
+		return r;
+	case OPT_SANDBOX:
+		if (sandbox_level_parse(arg, &cfg->sandbox) < 0)
+			return kerr_set(err, EINVAL, "--sandbox: \"%s\" is not one of off, audit, "
+					"standard, strict", arg);
+		return 0;
+	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case 'h': cfg->show_help = true; return 0;
+	case 'V': cfg->show_version = true; return 0;
+	default: return kerr_set(err, EINVAL, "internal: option %d", c);
+	}
+}
+
+static void set_defaults(struct vmm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->sandbox = SANDBOX_STANDARD;
+	cfg->cpus = 1;
+	cfg->memory_mib = CLI_DEFAULT_MEMORY_MIB;
+	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
 }
 
 int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 {
 	static const struct option opts[] = {
-		{ "sandbox", required_argument, NULL, 's' },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "memory", required_argument, NULL, OPT_MEMORY },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+		{ "results", required_argument, NULL, OPT_RESULTS },
+		{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+		{ "sandbox-id", required_argument, NULL, OPT_SANDBOX_ID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->sandbox = SANDBOX_STANDARD;
+	set_defaults(cfg);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (sandbox_level_parse(optarg, &cfg->sandbox) < 0)
-				return kerr_set(err, EINVAL, "--sandbox: \"%s\" is not one of off, audit, "
-						"standard, strict", optarg);
-			break;
-		case 'h': cfg->show_help = true; break;
-		case 'V': cfg->show_version = true; break;
-		case ':':
+		if (c == ':')
 			return kerr_set(err, EINVAL, "%s: needs a value", argv[optind - 1]);
-		default:
+		if (c == '?')
 			return kerr_set(err, EINVAL, "unknown option \"%s\"", argv[optind - 1]);
-		}
+		int r = apply_option(c, optarg, cfg, err);
+
+		if (r < 0)
+			return r;
 	}
-	if (optind < argc)
-		return kerr_set(err, EINVAL, "unexpected argument \"%s\"", argv[optind]);
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") != 0)
+			return kerr_set(err, EINVAL, "unexpected argument \"%s\" (a payload goes after --)",
+					argv[optind]);
+		cfg->payload = &argv[optind];
+	}
+	if (cfg->show_help || cfg->show_version)
+		return 0;
+	if (!cfg->kernel)
+		return kerr_set(err, EINVAL, "--kernel is required");
 	return 0;
 }

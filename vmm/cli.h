@@ -3,18 +3,38 @@
 #define KTSTR_VMM_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 #include "ipc/err.h"
 #include "policy/sandbox.h"
 
+#define CLI_DEFAULT_MEMORY_MIB 512u
+#define CLI_MIN_MEMORY_MIB     128u
+#define CLI_DEFAULT_TIMEOUT_S  300u
+#define CLI_MAX_CPUS           1024u
+#define CLI_MAX_TIMEOUT_S      604800u   /* a week */
+
 struct vmm_config {
 	enum sandbox_level sandbox;
+	bool sandbox_id_set;
+	uid_t sandbox_uid;
+	gid_t sandbox_gid;
+	const char *kernel;
+	const char *initrd;
+	const char *append;
+	const char *console_log;
+	const char *results;
+	unsigned cpus;
+	uint64_t memory_mib;
+	unsigned timeout_s;          /* 0: none */
+	char **payload;              /* argv after --, NULL-terminated; NULL when none */
 	bool show_help;
 	bool show_version;
+	const char *devproc_path;    /* found next to ktstr-vmm by main */
+	struct timespec start_time;  /* CLOCK_MONOTONIC when main() began */
 };
-
-/* Exit statuses of ktstr-vmm (also documented in --help and the README). */
-#define VMM_EXIT_USAGE 2
 
 int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err);
 void cli_print_help(void);

@@ -1,26 +1,104 @@
-/* ktstr-vmm: parse the command line, run, and turn the outcome into an exit status.
+/* ktstr-vmm: parse the command line, run the VM, and turn the outcome into an exit status.
  * Errors are reported here, once, with their context. */
+#include <errno.h>
+#include <limits.h>
+#include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/outcome.h"
+#include "vmm/vm.h"
+
+/* ktstr-devproc lives next to ktstr-vmm. */
+static int find_devproc(char *path, size_t size, struct kerr *err)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		return kerr_errno(err, errno, "readlink /proc/self/exe");
+	self[n] = '\0';
+	if ((size_t)snprintf(path, size, "%s/ktstr-devproc", dirname(self)) >= size)
+		return kerr_set(err, ENAMETOOLONG, "path of ktstr-devproc too long");
+	if (access(path, X_OK) < 0)
+		return kerr_errno(err, errno, "%s", path);
+	return 0;
+}
+
+/* SIGINT/SIGTERM are taken through a signalfd by the supervisor; block them before any
+ * thread exists so that every thread inherits the mask. */
+static void block_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
+static void print_summary(const struct outcome *o)
+{
+	const char *data;
+	size_t len;
+
+	if (outcome_piece(o, IPC_TEXT_KERNEL_PANIC, 0, &data, &len))
+		fprintf(stderr, "ktstr-vmm: the guest kernel panicked:\n%.*s", (int)len, data);
+	for (unsigned n = 0; outcome_piece(o, IPC_TEXT_PANIC, n, &data, &len); n++)
+		fprintf(stderr, "ktstr-vmm: guest PANIC: %.*s", (int)len, data);
+	if (o->end == VM_END_HOST_ERROR)
+		fprintf(stderr, "ktstr-vmm: %s\n", o->end_detail);
+	for (int k = 1; k < IPC_TEXT_KIND_END; k++)
+		if (o->text[k].truncated)
+			fprintf(stderr, "ktstr-vmm: warning: guest text beyond %u bytes was cut "
+				"(marked \"truncated\" in --results)\n", OUTCOME_TEXT_MAX);
+	fprintf(stderr, "ktstr-vmm: %s (%s), exit status %d, %.0f ms to first KVM_RUN, %.0f ms running\n",
+		outcome_name(o), o->end_detail, outcome_exit_code(o), o->ms_to_first_run, o->ms_running);
+}
 
 int main(int argc, char **argv)
 {
+	char devproc[PATH_MAX];
 	struct vmm_config cfg;
+	struct outcome outcome;
 	struct kerr err = { 0 };
+	struct timespec start;
+	int code;
 
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (cli_parse(argc, argv, &cfg, &err) < 0) {
 		fprintf(stderr, "ktstr-vmm: %s (see --help)\n", err.msg);
 		return VMM_EXIT_USAGE;
 	}
-	if (cfg.show_help) {
-		cli_print_help();
+	if (cfg.show_help || cfg.show_version) {
+		cfg.show_help ? cli_print_help() : cli_print_version();
 		return 0;
 	}
-	if (cfg.show_version) {
-		cli_print_version();
-		return 0;
+	cfg.start_time = start;
+	if (find_devproc(devproc, sizeof(devproc), &err) < 0) {
+		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
+		return VMM_EXIT_HOST_ERROR;
 	}
-	fprintf(stderr, "ktstr-vmm: nothing to do: booting a kernel is not implemented yet (see --help)\n");
-	return VMM_EXIT_USAGE;
+	cfg.devproc_path = devproc;
+	if (cfg.sandbox == SANDBOX_OFF)
+		fprintf(stderr, "ktstr-vmm: WARNING: --sandbox off: device processes handle guest data "
+			"with no sandbox at all; use this only to debug\n");
+	block_signals();
+	outcome_init(&outcome);
+	if (vm_run(&cfg, &outcome, &err) < 0) {
+		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
+		outcome_free(&outcome);
+		return VMM_EXIT_HOST_ERROR;
+	}
+	code = outcome_exit_code(&outcome);
+	print_summary(&outcome);
+	if (cfg.results && outcome_write_json(&outcome, cfg.results, &err) < 0) {
+		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
+		code = VMM_EXIT_HOST_ERROR;
+	}
+	outcome_free(&outcome);
+	return code;
 }

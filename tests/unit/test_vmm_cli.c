@@ -105,6 +105,29 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--sandbox", "paranoid", "--sandbox: \"paranoid\"");
 	expect_usage_error("--sandbox", NULL, "--sandbox: needs a value");
 	expect_usage_error("--sandbox=", NULL, "--sandbox: \"\"");
+	expect_usage_error("--cpus", "0", "--cpus: 0 is out of range (1..1024)");
+	expect_usage_error("--cpus", "two", "--cpus: \"two\" is not a number of vCPUs");
+	expect_usage_error("--cpus", "-1", "--cpus: \"-1\"");
+	expect_usage_error("--memory", "64", "--memory: 64 is out of range (128..");
+	expect_usage_error("--memory", "99999999999999999999999", "--memory: \"99999999999999999999999\"");
+	expect_usage_error("--memory", "512M", "--memory: \"512M\" is not a number of MiB");
+	expect_usage_error("--timeout", "1.5", "--timeout: \"1.5\"");
+	expect_usage_error("--sandbox-id", "0", "--sandbox-id: 0 is out of range");
+	expect_usage_error("--sandbox-id", "1000:x", "--sandbox-id: \"x\" is not a numeric gid");
+	expect_usage_error("--initrd", "/x", "--kernel is required");
+	expect_usage_error("stray", NULL, "unexpected argument \"stray\"");
+}
+
+/* Files are checked before any VM exists: a missing kernel is a usage-level error that names
+ * the file, whatever the machine (with or without /dev/kvm). */
+static void test_missing_files_named(void **state)
+{
+	static struct run r;
+
+	(void)state;
+	run_vmm(&r, "--kernel", "/nonexistent/bzImage", NULL);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "/nonexistent/bzImage"));
 }
 
 int main(void)
@@ -112,6 +135,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_bad_options_named),
+		cmocka_unit_test(test_missing_files_named),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);

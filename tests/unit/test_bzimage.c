@@ -1,0 +1,279 @@
+/* The boot-protocol loader against synthetic bzImages: what lands where in guest memory (the
+ * kernel at 1 MiB, zero page, command line, e820 with the hole and high RAM, initrd under
+ * initrd_addr_max), and every header defect refused with the file and the reason named. */
+#include <asm/bootparam.h>
+#include <asm/e820.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "vmm/bzimage.h"
+#include "vmm/guest_memory.h"
+
+#define SETUP_SECTS 4
+#define PAYLOAD_LEN 8192
+
+struct fixture {
+	char dir[64];
+	char kernel[96];
+	char initrd[96];
+	struct setup_header hdr;
+};
+
+static struct setup_header good_header(void)
+{
+	struct setup_header h;
+
+	memset(&h, 0, sizeof(h));
+	h.setup_sects = SETUP_SECTS;
+	h.boot_flag = 0xaa55;
+	h.jump = 0x6aeb;                 /* short jump; its offset byte sizes the header */
+	h.header = 0x53726448;
+	h.version = 0x020f;
+	h.loadflags = LOADED_HIGH;
+	h.kernel_alignment = 0x200000;
+	h.relocatable_kernel = 1;
+	h.xloadflags = XLF_KERNEL_64;
+	h.cmdline_size = 2047;
+	h.initrd_addr_max = 0x7fffffff;
+	h.pref_address = 0x1000000;
+	h.init_size = 0x2000000;         /* 32 MiB to decompress into */
+	return h;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+/* setup sectors (boot sector + SETUP_SECTS) then a protected-mode part of PAYLOAD_LEN. */
+static void write_kernel(struct fixture *f)
+{
+	size_t setup = (SETUP_SECTS + 1) * 512;
+	static uint8_t img[(SETUP_SECTS + 1) * 512 + PAYLOAD_LEN];
+
+	memset(img, 0, sizeof(img));
+	memcpy(img + 0x1f1, &f->hdr, sizeof(f->hdr));
+	for (size_t i = 0; i < PAYLOAD_LEN; i++)
+		img[setup + i] = (uint8_t)(i * 7 + 1);
+	write_file(f->kernel, img, sizeof(img));
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/ktstr-bz-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->kernel, sizeof(f->kernel), "%s/bzImage", f->dir);
+	snprintf(f->initrd, sizeof(f->initrd), "%s/initrd", f->dir);
+	f->hdr = good_header();
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(f->kernel);
+	unlink(f->initrd);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int load(struct fixture *f, uint64_t mib, const char *initrd, const char *cmdline,
+		struct guest_memory *m, struct bzimage_entry *e, struct kerr *err)
+{
+	struct bzimage_config cfg = { f->kernel, initrd, cmdline, 0xe0000 };
+
+	write_kernel(f);
+	assert_int_equal(guest_memory_create(m, mib << 20, err), 0);
+	return bzimage_load(m, &cfg, e, err);
+}
+
+static void test_load_layout(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t rd[5000];
+	struct guest_memory m;
+	struct bzimage_entry e;
+	struct kerr err = { 0 };
+	struct boot_params *bp;
+	const uint8_t *k;
+
+	memset(rd, 0x5a, sizeof(rd));
+	write_file(f->initrd, rd, sizeof(rd));
+	assert_int_equal(load(f, 256, f->initrd, "console=ttyS0 -- /bin/x", &m, &e, &err), 0);
+	assert_int_equal(e.rip, 0x100200);
+	assert_int_equal(e.zero_page, BOOT_ZERO_PAGE);
+	assert_int_equal(e.version, 0x020f);
+	k = guest_memory_ptr(&m, BOOT_KERNEL_LOAD, PAYLOAD_LEN);
+	for (size_t i = 0; i < PAYLOAD_LEN; i++)
+		assert_int_equal(k[i], (uint8_t)(i * 7 + 1));
+	bp = guest_memory_ptr(&m, BOOT_ZERO_PAGE, sizeof(*bp));
+	assert_int_equal(bp->hdr.type_of_loader, 0xff);
+	assert_int_equal(bp->acpi_rsdp_addr, 0xe0000);
+	assert_int_equal(bp->hdr.cmd_line_ptr, BOOT_CMDLINE);
+	assert_string_equal((char *)guest_memory_ptr(&m, BOOT_CMDLINE, 1), "console=ttyS0 -- /bin/x");
+	/* the initrd: page aligned, at the top of the 256 MiB, intact */
+	assert_int_equal(bp->hdr.ramdisk_size, sizeof(rd));
+	assert_int_equal(bp->hdr.ramdisk_image & 0xfff, 0);
+	assert_true(bp->hdr.ramdisk_image + sizeof(rd) <= (256u << 20));
+	assert_true(bp->hdr.ramdisk_image >= (256u << 20) - 0x3000);
+	assert_memory_equal(guest_memory_ptr(&m, bp->hdr.ramdisk_image, sizeof(rd)), rd, sizeof(rd));
+	/* e820: low RAM, EBDA and BIOS reserved, RAM from 1 MiB to the end */
+	assert_int_equal(bp->e820_entries, 4);
+	assert_int_equal(bp->e820_table[0].type, E820_RAM);
+	assert_int_equal(bp->e820_table[1].type, E820_RESERVED);
+	assert_int_equal(bp->e820_table[2].addr, BOOT_BIOS_START);
+	assert_int_equal(bp->e820_table[3].addr, BOOT_KERNEL_LOAD);
+	assert_int_equal(bp->e820_table[3].addr + bp->e820_table[3].size, 256u << 20);
+	guest_memory_destroy(&m);
+}
+
+static void test_high_memory_in_e820(void **state)
+{
+	struct fixture *f = *state;
+	struct guest_memory m;
+	struct bzimage_entry e;
+	struct kerr err = { 0 };
+	struct boot_params *bp;
+
+	f->hdr.initrd_addr_max = 0x37ffffff;
+	assert_int_equal(load(f, 5120, NULL, "x", &m, &e, &err), 0);
+	bp = guest_memory_ptr(&m, BOOT_ZERO_PAGE, sizeof(*bp));
+	assert_int_equal(bp->e820_entries, 5);
+	assert_int_equal(bp->e820_table[3].addr + bp->e820_table[3].size, GUEST_MMIO_HOLE_START);
+	assert_int_equal(bp->e820_table[4].addr, GUEST_HIGH_START);
+	assert_int_equal(bp->e820_table[4].size, (5120ull << 20) - GUEST_MMIO_HOLE_START);
+	assert_int_equal(bp->hdr.ramdisk_size, 0);
+	guest_memory_destroy(&m);
+}
+
+static void test_initrd_respects_addr_max(void **state)
+{
+	struct fixture *f = *state;
+	static uint8_t rd[4096];
+	struct guest_memory m;
+	struct bzimage_entry e;
+	struct kerr err = { 0 };
+	struct boot_params *bp;
+
+	f->hdr.initrd_addr_max = 0x5fffffff;   /* below the top of 2 GiB of RAM */
+	write_file(f->initrd, rd, sizeof(rd));
+	assert_int_equal(load(f, 2048, f->initrd, "x", &m, &e, &err), 0);
+	bp = guest_memory_ptr(&m, BOOT_ZERO_PAGE, sizeof(*bp));
+	assert_int_equal(bp->hdr.ramdisk_image, 0x60000000 - 4096);
+	guest_memory_destroy(&m);
+}
+
+static void expect_refused(struct fixture *f, uint64_t mib, const char *initrd, const char *cmdline,
+			   const char *says)
+{
+	struct guest_memory m;
+	struct bzimage_entry e;
+	struct kerr err = { 0 };
+
+	assert_true(load(f, mib, initrd, cmdline, &m, &e, &err) < 0);
+	if (!strstr(err.msg, says))
+		fail_msg("\"%s\" does not say \"%s\"", err.msg, says);
+	guest_memory_destroy(&m);
+}
+
+static void test_header_defects(void **state)
+{
+	struct fixture *f = *state;
+
+	f->hdr.header = 0x12345678;
+	expect_refused(f, 256, NULL, "x", "not a bzImage");
+	f->hdr = good_header();
+	f->hdr.version = 0x020a;
+	expect_refused(f, 256, NULL, "x", "boot protocol 2.10 is older than 2.12");
+	f->hdr = good_header();
+	f->hdr.relocatable_kernel = 0;
+	expect_refused(f, 256, NULL, "x", "not relocatable");
+	f->hdr = good_header();
+	f->hdr.xloadflags = 0;
+	expect_refused(f, 256, NULL, "x", "no 64-bit entry point");
+	f->hdr = good_header();
+	f->hdr.loadflags = 0;
+	expect_refused(f, 256, NULL, "x", "zImage");
+	f->hdr = good_header();
+	f->hdr.kernel_alignment = 0x300000;
+	expect_refused(f, 256, NULL, "x", "kernel_alignment 0x300000 is not a power of two");
+	f->hdr = good_header();
+	f->hdr.setup_sects = 60;                 /* more setup than the file holds */
+	expect_refused(f, 256, NULL, "x", "60 setup sectors");
+	/* every message names the file */
+	expect_refused(f, 256, NULL, "x", f->kernel);
+}
+
+static void test_does_not_fit(void **state)
+{
+	struct fixture *f = *state;
+	static char longline[3000];
+	static uint8_t rd[1 << 20];
+
+	f->hdr.init_size = 200u << 20;
+	expect_refused(f, 128, NULL, "x", "raise --memory");
+	f->hdr = good_header();
+	memset(longline, 'c', sizeof(longline) - 1);
+	expect_refused(f, 128, NULL, longline, "2999 bytes exceeds the kernel's 2047");
+	f->hdr.initrd_addr_max = 0x2000000;      /* only 32 MiB: below the kernel's end */
+	write_file(f->initrd, rd, sizeof(rd));
+	expect_refused(f, 128, f->initrd, "x", "does not fit");
+}
+
+static void test_bad_files(void **state)
+{
+	struct fixture *f = *state;
+	struct bzimage_config cfg = { "/nonexistent/bzImage", NULL, "x", 0 };
+	struct guest_memory m;
+	struct bzimage_entry e;
+	struct kerr err = { 0 };
+
+	assert_int_equal(guest_memory_create(&m, 128u << 20, &err), 0);
+	assert_true(bzimage_load(&m, &cfg, &e, &err) < 0);
+	assert_non_null(strstr(err.msg, "--kernel /nonexistent/bzImage"));
+	cfg.kernel_path = f->dir;
+	assert_true(bzimage_load(&m, &cfg, &e, &err) < 0);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	write_file(f->kernel, "MZ", 2);
+	cfg.kernel_path = f->kernel;
+	assert_true(bzimage_load(&m, &cfg, &e, &err) < 0);
+	assert_non_null(strstr(err.msg, "too small for a bzImage"));
+	guest_memory_destroy(&m);
+	expect_refused(f, 128, "/nonexistent/initrd", "x", "--initrd /nonexistent/initrd");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_load_layout),
+		T(test_high_memory_in_e820),
+		T(test_initrd_respects_addr_max),
+		T(test_header_defects),
+		T(test_does_not_fit),
+		T(test_bad_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

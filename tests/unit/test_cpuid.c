@@ -1,0 +1,142 @@
+/* APIC ID packing and the CPUID leaves the guest derives its topology from, built from a
+ * made-up "supported" table the way KVM_GET_SUPPORTED_CPUID would return one. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "vmm/cpuid.h"
+#include "vmm/topology.h"
+
+static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return &c->entries[i];
+	fail_msg("leaf 0x%x.%u missing", fn, idx);
+	return NULL;
+}
+
+static unsigned count_leaf(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < c->nent; i++)
+		n += c->entries[i].function == fn && c->entries[i].index == idx;
+	return n;
+}
+
+static struct kvm_cpuid2 *supported_table(uint32_t max_leaf)
+{
+	static const struct kvm_cpuid_entry2 base[] = {
+		{ .function = 0, .eax = 0 },
+		{ .function = 1, .ebx = 0x00000800, .edx = 1u << 28 },
+		{ .function = 0xb, .index = 0, .eax = 9, .ebx = 9 },   /* stale values to replace */
+		{ .function = 0x80000008, .ecx = 0xffff },
+		{ .function = 0x8000001e, .eax = 99 },
+	};
+	size_t n = sizeof(base) / sizeof(base[0]);
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(base[0]));
+
+	assert_non_null(c);
+	c->nent = (uint32_t)n;
+	memcpy(c->entries, base, sizeof(base));
+	c->entries[0].eax = max_leaf;
+	return c;
+}
+
+static void test_apic_id_packing(void **state)
+{
+	struct topology t = { .llcs = 2, .cores_per_llc = 3, .threads_per_core = 2 };
+
+	(void)state;
+	assert_int_equal(topology_cpus(&t), 12);
+	assert_int_equal(topology_thread_bits(&t), 1);
+	assert_int_equal(topology_core_bits(&t), 2);    /* 3 cores need 2 bits */
+	assert_int_equal(topology_llc_bits(&t), 1);
+	assert_int_equal(topology_apic_id(&t, 0), 0);
+	assert_int_equal(topology_apic_id(&t, 1), 1);   /* second thread of core 0 */
+	assert_int_equal(topology_apic_id(&t, 2), 2);   /* core 1 */
+	assert_int_equal(topology_apic_id(&t, 5), 5);   /* core 2, thread 1 */
+	assert_int_equal(topology_apic_id(&t, 6), 8);   /* LLC 1 starts at bit 3 */
+	assert_int_equal(topology_apic_id(&t, 11), 13);
+}
+
+static void test_leaves_for_one_cpu(void **state)
+{
+	struct topology t = { 1, 1, 1 };
+	struct kvm_cpuid2 *s = supported_table(0xd), *c;
+
+	(void)state;
+	c = cpuid_build(s, &t, 0);
+	assert_non_null(c);
+	assert_int_equal(leaf(c, 1, 0)->edx & (1u << 28), 0);     /* no HTT */
+	assert_true(leaf(c, 1, 0)->ecx & (1u << 31));             /* hypervisor bit */
+	assert_int_equal(leaf(c, 0xb, 0)->ebx, 1);
+	assert_int_equal(count_leaf(c, 0xb, 0), 1);               /* replaced, not duplicated */
+	assert_int_equal(leaf(c, 0x80000008, 0)->ecx & 0xff, 0);
+	free(c);
+	free(s);
+}
+
+static void test_leaves_for_smp(void **state)
+{
+	struct topology t = { .llcs = 2, .cores_per_llc = 2, .threads_per_core = 2 };
+	struct kvm_cpuid2 *s = supported_table(0x1f), *c;
+	uint32_t apic = topology_apic_id(&t, 7);   /* 7: llc 1, core 1, thread 1 */
+
+	(void)state;
+	assert_int_equal(apic, 7);
+	c = cpuid_build(s, &t, apic);
+	assert_non_null(c);
+	assert_int_equal(leaf(c, 1, 0)->ebx >> 24, 7);            /* initial APIC ID */
+	assert_int_equal((leaf(c, 1, 0)->ebx >> 16) & 0xff, 8);   /* logical CPUs per package */
+	assert_int_equal(leaf(c, 1, 0)->ebx & 0xffff, 0x0800);    /* the rest kept */
+	assert_true(leaf(c, 1, 0)->edx & (1u << 28));
+	for (uint32_t fn = 0xb; fn <= 0x1f; fn += 0x1f - 0xb) {
+		assert_int_equal(leaf(c, fn, 0)->eax, 1);             /* SMT shift */
+		assert_int_equal(leaf(c, fn, 0)->ebx, 2);
+		assert_int_equal((leaf(c, fn, 0)->ecx >> 8) & 0xff, 1);
+		assert_int_equal(leaf(c, fn, 0)->edx, 7);
+		assert_int_equal(leaf(c, fn, 1)->eax, 3);             /* package shift */
+		assert_int_equal(leaf(c, fn, 1)->ebx, 8);
+		assert_int_equal((leaf(c, fn, 1)->ecx >> 8) & 0xff, 2);
+		assert_int_equal((leaf(c, fn, 2)->ecx >> 8) & 0xff, 0);   /* end of levels */
+	}
+	assert_int_equal(leaf(c, 0x80000008, 0)->ecx & 0xff, 7);      /* cores - 1 */
+	assert_int_equal((leaf(c, 0x80000008, 0)->ecx >> 12) & 0xf, 3);
+	assert_int_equal(leaf(c, 0x8000001e, 0)->eax, 7);
+	assert_int_equal(leaf(c, 0x8000001e, 0)->ebx, (1u << 8) | 3);  /* 2 threads/core, core 3 */
+	free(c);
+	free(s);
+}
+
+static void test_old_max_leaf_raised_for_0xb(void **state)
+{
+	struct topology t = { 1, 2, 1 };
+	struct kvm_cpuid2 *s = supported_table(0x7), *c;
+
+	(void)state;
+	c = cpuid_build(s, &t, 1);
+	assert_non_null(c);
+	assert_int_equal(leaf(c, 0, 0)->eax, 0xb);
+	assert_int_equal(count_leaf(c, 0x1f, 0), 0);   /* not offered when the CPU lacks it */
+	assert_int_equal(leaf(c, 0xb, 1)->ebx, 2);
+	free(c);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_apic_id_packing),
+		cmocka_unit_test(test_leaves_for_one_cpu),
+		cmocka_unit_test(test_leaves_for_smp),
+		cmocka_unit_test(test_old_max_leaf_raised_for_0xb),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

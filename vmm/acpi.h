@@ -1,0 +1,48 @@
+/* ACPI tables for the guest: RSDP, XSDT, FADT (hardware-reduced), DSDT, MADT. They live in
+ * the reserved BIOS area below 1 MiB; the RSDP address also goes into the zero page. */
+#ifndef KTSTR_VMM_ACPI_H
+#define KTSTR_VMM_ACPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc/err.h"
+#include "vmm/guest_memory.h"
+#include "vmm/topology.h"
+
+#define ACPI_IOAPIC_ADDR 0xfec00000u
+#define ACPI_LAPIC_ADDR  0xfee00000u
+#define ACPI_MAX_TABLES  8
+#define ACPI_MAX_UARTS   4
+
+struct acpi_uart {
+	uint16_t io_base;
+	uint8_t irq;
+};
+
+/* Devices are announced in the DSDT so Linux maps their interrupts through ACPI: with a
+ * hardware-reduced FADT there is no legacy PIC and no identity mapping of ISA IRQs. */
+struct acpi_config {
+	const struct topology *topology;
+	const struct acpi_uart *uarts;
+	unsigned n_uarts;
+};
+
+/* Where each table landed, for tests and for the XSDT. */
+struct acpi_tables {
+	uint64_t rsdp;
+	unsigned count;
+	struct {
+		char signature[5];
+		uint64_t gpa;
+		uint32_t length;
+	} table[ACPI_MAX_TABLES];
+};
+
+int acpi_build(struct guest_memory *mem, const struct acpi_config *cfg, struct acpi_tables *out,
+	       struct kerr *err);
+
+/* The byte sum of a table, which must be 0 for a valid one. */
+uint8_t acpi_checksum(const void *p, size_t len);
+
+#endif

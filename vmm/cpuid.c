@@ -1,0 +1,128 @@
+/* CPUID tables per vCPU; see cpuid.h. */
+#include "vmm/cpuid.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#define CPUID_EXTRA_ENTRIES 8
+#define ECX_HYPERVISOR (1u << 31)
+#define EDX_HTT        (1u << 28)
+#define LEVEL_TYPE_SMT  1u
+#define LEVEL_TYPE_CORE 2u
+
+static struct kvm_cpuid_entry2 *find_leaf(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
+{
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function == fn && c->entries[i].index == idx)
+			return &c->entries[i];
+	return NULL;
+}
+
+static void drop_leaf(struct kvm_cpuid2 *c, uint32_t fn)
+{
+	uint32_t out = 0;
+
+	for (uint32_t i = 0; i < c->nent; i++)
+		if (c->entries[i].function != fn)
+			c->entries[out++] = c->entries[i];
+	c->nent = out;
+}
+
+/* Leaves 0xB and 0x1F: SMT level, then the core level spanning the whole package. */
+static void write_extended_topology(struct kvm_cpuid2 *c, uint32_t fn, const struct topology *t,
+				    uint32_t apic_id)
+{
+	unsigned smt_shift = topology_thread_bits(t);
+	unsigned pkg_shift = smt_shift + topology_core_bits(t) + topology_llc_bits(t);
+	struct kvm_cpuid_entry2 e = { .function = fn, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
+
+	drop_leaf(c, fn);
+	e.index = 0;
+	e.eax = smt_shift;
+	e.ebx = t->threads_per_core;
+	e.ecx = LEVEL_TYPE_SMT << 8;   /* level number 0 */
+	e.edx = apic_id;
+	c->entries[c->nent++] = e;
+	e.index = 1;
+	e.eax = pkg_shift;
+	e.ebx = topology_cpus(t);
+	e.ecx = (LEVEL_TYPE_CORE << 8) | 1;
+	c->entries[c->nent++] = e;
+	e.index = 2;
+	e.eax = e.ebx = 0;
+	e.ecx = 2;   /* level type 0: the end of the list */
+	c->entries[c->nent++] = e;
+}
+
+static void write_leaf1(struct kvm_cpuid2 *c, const struct topology *t, uint32_t apic_id)
+{
+	struct kvm_cpuid_entry2 *e = find_leaf(c, 1, 0);
+	unsigned pkg_bits = topology_thread_bits(t) + topology_core_bits(t) + topology_llc_bits(t);
+	unsigned logical = 1u << pkg_bits;
+
+	if (!e)
+		return;
+	if (logical > 255)
+		logical = 255;
+	e->ebx = (e->ebx & 0xffff) | (logical << 16) | ((apic_id & 0xff) << 24);
+	e->ecx |= ECX_HYPERVISOR;
+	if (topology_cpus(t) > 1)
+		e->edx |= EDX_HTT;
+	else
+		e->edx &= ~EDX_HTT;
+}
+
+static void write_amd_leaves(struct kvm_cpuid2 *c, const struct topology *t, uint32_t apic_id)
+{
+	struct kvm_cpuid_entry2 *e;
+	unsigned pkg_bits = topology_thread_bits(t) + topology_core_bits(t) + topology_llc_bits(t);
+
+	if ((e = find_leaf(c, 0x80000008, 0))) {
+		e->ecx &= ~0xf0ffu;
+		e->ecx |= (topology_cpus(t) - 1) & 0xff;
+		e->ecx |= (pkg_bits & 0xf) << 12;
+	}
+	if ((e = find_leaf(c, 0x8000001e, 0))) {
+		e->eax = apic_id;
+		e->ebx = ((t->threads_per_core - 1) << 8) | ((apic_id >> topology_thread_bits(t)) & 0xff);
+		e->ecx = 0;
+	}
+}
+
+struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, const struct topology *t,
+			       uint32_t apic_id)
+{
+	size_t n = supported->nent + CPUID_EXTRA_ENTRIES;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(struct kvm_cpuid_entry2));
+	struct kvm_cpuid_entry2 *leaf0;
+
+	if (!c)
+		return NULL;
+	c->nent = supported->nent;
+	memcpy(c->entries, supported->entries, supported->nent * sizeof(struct kvm_cpuid_entry2));
+	leaf0 = find_leaf(c, 0, 0);
+	if (leaf0 && leaf0->eax < 0xb)
+		leaf0->eax = 0xb;
+	write_leaf1(c, t, apic_id);
+	write_extended_topology(c, 0xb, t, apic_id);
+	if (leaf0 && leaf0->eax >= 0x1f)
+		write_extended_topology(c, 0x1f, t, apic_id);
+	write_amd_leaves(c, t, apic_id);
+	return c;
+}
+
+int cpuid_setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *supported, const struct topology *t,
+		     uint32_t apic_id, struct kerr *err)
+{
+	struct kvm_cpuid2 *c = cpuid_build(supported, t, apic_id);
+	int r = 0;
+
+	if (!c)
+		return kerr_set(err, ENOMEM, "allocate CPUID table");
+	if (ioctl(vcpu_fd, KVM_SET_CPUID2, c) < 0)
+		r = kerr_errno(err, errno, "KVM_SET_CPUID2 for APIC ID %u", apic_id);
+	free(c);
+	return r;
+}

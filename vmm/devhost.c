@@ -1,0 +1,184 @@
+/* Device-process lifecycle on vmm's side; see devhost.h. */
+#include "vmm/devhost.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+
+int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err)
+{
+	char uid[16], gid[16];
+	char *argv[] = { (char *)s->devproc_path, (char *)"--role", (char *)sandbox_role_name(s->role),
+			 (char *)"--sandbox", (char *)sandbox_level_name(s->level), (char *)"--uid", uid,
+			 (char *)"--gid", gid, s->log_fd >= 0 ? (char *)"--log-fd" : NULL, NULL };
+	struct sandbox_fd_map map[3];
+	struct sandbox_spec spec;
+	unsigned n = 0;
+	int sv[2], r;
+
+	memset(d, 0, sizeof(*d));
+	d->role = s->role;
+	d->pid = -1;
+	d->pidfd = -1;
+	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)s->gid);
+	if ((r = ipc_channel_pair(sv, err)) < 0)
+		return r;
+	map[n++] = (struct sandbox_fd_map){ 2, 2 };
+	map[n++] = (struct sandbox_fd_map){ sv[1], IPC_FD_CHANNEL };
+	if (s->log_fd >= 0)
+		map[n++] = (struct sandbox_fd_map){ s->log_fd, IPC_FD_LOG };
+	sandbox_spec_init(&spec, s->role, s->level);
+	spec.uid = s->uid;
+	spec.gid = s->gid;
+	r = sandbox_spawn(&spec, s->devproc_path, argv, map, n, &d->pid, err);
+	close(sv[1]);
+	if (r < 0) {
+		close(sv[0]);
+		return kerr_wrap(err, "%s device", sandbox_role_name(s->role));
+	}
+	ipc_channel_init(&d->ch, sv[0]);
+	d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+	return 0;
+}
+
+static int wait_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static int device_error(struct devhost *d, const struct ipc_msg *m, struct kerr *err)
+{
+	return kerr_set(err, m->body.error.code, "%s device: %s", sandbox_role_name(d->role),
+			m->body.error.text);
+}
+
+int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err)
+{
+	struct ipc_msg m;
+
+	if (wait_readable(d->ch.fd, timeout_ms) <= 0)
+		return kerr_set(err, ETIMEDOUT, "%s device: no hello within %d ms",
+				sandbox_role_name(d->role), timeout_ms);
+	if (ipc_recv(&d->ch, &m, err) < 0)
+		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+	if (m.type == IPC_MSG_ERROR)
+		return device_error(d, &m, err);
+	if (m.type != IPC_MSG_HELLO || m.body.hello.role != (uint32_t)d->role) {
+		ipc_msg_close_fds(&m);
+		return kerr_set(err, EPROTO, "%s device: expected hello, got %s",
+				sandbox_role_name(d->role), ipc_msg_name(m.type));
+	}
+	return 0;
+}
+
+int devhost_pump(struct devhost *d, devhost_msg_fn fn, void *opaque, struct kerr *err)
+{
+	struct ipc_msg m;
+
+	if (ipc_recv(&d->ch, &m, err) < 0)
+		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+	if (m.type == IPC_MSG_ERROR)
+		return device_error(d, &m, err);
+	fn(opaque, &m);
+	ipc_msg_close_fds(&m);
+	return m.type == IPC_MSG_DONE ? 1 : 0;
+}
+
+static long remaining_ms(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+}
+
+static void reap(struct devhost *d, long timeout_ms)
+{
+	if (d->reaped || d->pid <= 0)
+		return;
+	/* Without a pidfd there is no way to wait with a timeout: end it at once. */
+	if (d->pidfd < 0 || wait_readable(d->pidfd, timeout_ms > 0 ? (int)timeout_ms : 0) <= 0)
+		kill(d->pid, SIGKILL);
+	while (waitpid(d->pid, &d->wait_status, 0) < 0 && errno == EINTR)
+		;
+	d->reaped = true;
+	if (d->pidfd >= 0)
+		close(d->pidfd);
+	d->pidfd = -1;
+}
+
+int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *opaque,
+		   struct kerr *err)
+{
+	struct ipc_empty shutdown = { 0 };
+	struct timespec deadline;
+	int r = 0, done = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	if (d->ch.dead || d->ch.fd < 0) {
+		reap(d, 0);   /* already failed, and already reported */
+		return 0;
+	}
+	if ((r = ipc_send(&d->ch, IPC_MSG_SHUTDOWN, &shutdown, NULL, err)) < 0)
+		kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+	while (r == 0 && !done) {
+		long left = remaining_ms(&deadline);
+
+		if (left <= 0 || wait_readable(d->ch.fd, (int)left) <= 0) {
+			r = kerr_set(err, ETIMEDOUT, "%s device: did not finish within %d ms",
+				     sandbox_role_name(d->role), timeout_ms);
+			break;
+		}
+		r = devhost_pump(d, fn, opaque, err);
+		done = r == 1;
+		if (r == 1)
+			r = 0;
+	}
+	reap(d, remaining_ms(&deadline));
+	ipc_channel_close(&d->ch);
+	return r;
+}
+
+void devhost_kill(struct devhost *d)
+{
+	if (d->pid > 0 && !d->reaped)
+		kill(d->pid, SIGKILL);
+	reap(d, 0);
+	ipc_channel_close(&d->ch);
+}
+
+void devhost_describe_exit(const struct devhost *d, char *buf, size_t size)
+{
+	int st = d->wait_status;
+
+	if (!d->reaped)
+		snprintf(buf, size, "still running");
+	else if (WIFEXITED(st))
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(st));
+	else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS)
+		snprintf(buf, size, "killed by SIGSYS (a syscall its seccomp policy forbids)");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, size, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		snprintf(buf, size, "ended with wait status 0x%x", st);
+}

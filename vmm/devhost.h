@@ -1,0 +1,53 @@
+/* vmm's side of one device process: spawn it sandboxed (fork+exec of ktstr-devproc), wait
+ * for its hello, exchange messages, and at the end ask it to drain, collect what it reports
+ * and reap it. A device that misbehaves is reported, never trusted. */
+#ifndef KTSTR_VMM_DEVHOST_H
+#define KTSTR_VMM_DEVHOST_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "ipc/ipc.h"
+#include "policy/sandbox.h"
+
+struct devhost {
+	enum sandbox_role role;
+	pid_t pid;
+	int pidfd;               /* readable once the process has exited */
+	struct ipc_channel ch;
+	bool reaped;
+	int wait_status;
+};
+
+struct devhost_spawn {
+	const char *devproc_path;
+	enum sandbox_role role;
+	enum sandbox_level level;
+	uid_t uid;
+	gid_t gid;
+	int log_fd;              /* -1: the role has no log */
+};
+
+int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err);
+
+/* Waits for IPC_MSG_HELLO; an IPC_MSG_ERROR instead is returned as the error. */
+int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err);
+
+typedef void (*devhost_msg_fn)(void *opaque, const struct ipc_msg *msg);
+
+/* Receives one message and hands it to fn (fds closed afterwards). An IPC_MSG_ERROR from
+ * the device, a protocol error or EOF is returned as an error. */
+int devhost_pump(struct devhost *d, devhost_msg_fn fn, void *opaque, struct kerr *err);
+
+/* Sends SHUTDOWN, passes messages to fn until DONE (or timeout), then reaps the process
+ * (killing it past the timeout). */
+int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *opaque,
+		   struct kerr *err);
+
+/* Kills and reaps without asking (error paths). */
+void devhost_kill(struct devhost *d);
+
+/* How the process ended, in words ("exited 0", "killed by SIGSYS (seccomp)"). */
+void devhost_describe_exit(const struct devhost *d, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,83 @@
+/* Guest RAM as a sealed memfd; see guest_memory.h. */
+#include "vmm/guest_memory.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void layout_regions(struct guest_memory *m)
+{
+	uint64_t low = m->size < GUEST_MMIO_HOLE_START ? m->size : GUEST_MMIO_HOLE_START;
+
+	m->regions[0] = (struct guest_region){ .gpa = 0, .size = low, .offset = 0 };
+	m->nregions = 1;
+	if (m->size > low) {
+		m->regions[1] = (struct guest_region){
+			.gpa = GUEST_HIGH_START, .size = m->size - low, .offset = low };
+		m->nregions = 2;
+	}
+}
+
+int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err)
+{
+	void *p;
+	int r;
+
+	m->base = NULL;
+	m->size = size;
+	m->memfd = memfd_create("ktstr-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (m->memfd < 0)
+		return kerr_errno(err, errno, "memfd_create for %llu MiB of guest RAM",
+				  (unsigned long long)(size >> 20));
+	if (ftruncate(m->memfd, (off_t)size) < 0) {
+		r = kerr_errno(err, errno, "size guest RAM memfd to %llu MiB", (unsigned long long)(size >> 20));
+		goto fail;
+	}
+	/* Sealed before any device process sees it: nobody can shrink it under vmm (SIGBUS). */
+	if (fcntl(m->memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = kerr_errno(err, errno, "seal guest RAM memfd");
+		goto fail;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->memfd, 0);
+	if (p == MAP_FAILED) {
+		r = kerr_errno(err, errno, "map %llu MiB of guest RAM", (unsigned long long)(size >> 20));
+		goto fail;
+	}
+	m->base = p;
+	layout_regions(m);
+	return 0;
+fail:
+	close(m->memfd);
+	m->memfd = -1;
+	return r;
+}
+
+void guest_memory_destroy(struct guest_memory *m)
+{
+	if (m->base)
+		munmap(m->base, m->size);
+	if (m->memfd >= 0)
+		close(m->memfd);
+	m->base = NULL;
+	m->memfd = -1;
+}
+
+void *guest_memory_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < m->nregions; i++) {
+		const struct guest_region *r = &m->regions[i];
+		uint64_t end;
+
+		if (__builtin_add_overflow(gpa, len, &end))
+			return NULL;
+		if (gpa >= r->gpa && end <= r->gpa + r->size)
+			return m->base + r->offset + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+uint64_t guest_memory_low_end(const struct guest_memory *m)
+{
+	return m->regions[0].size;
+}

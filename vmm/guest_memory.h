@@ -1,0 +1,39 @@
+/* Guest RAM: one sealed memfd mapped MAP_SHARED, laid out around the 32-bit MMIO hole.
+ * Device processes map the same memfd and translate addresses with the same regions. */
+#ifndef KTSTR_VMM_GUEST_MEMORY_H
+#define KTSTR_VMM_GUEST_MEMORY_H
+
+#include <stdint.h>
+
+#include "ipc/err.h"
+
+#define GUEST_MMIO_HOLE_START 0xC0000000ull   /* virtio windows, IOAPIC and LAPIC above */
+#define GUEST_HIGH_START      0x100000000ull
+#define GUEST_MEMORY_MIN_MIB  64
+#define GUEST_MEMORY_MAX_MIB  1048576u   /* 1 TiB */
+#define GUEST_MAX_REGIONS     2
+
+struct guest_region {
+	uint64_t gpa;     /* guest physical start */
+	uint64_t size;
+	uint64_t offset;  /* where it starts in the memfd */
+};
+
+struct guest_memory {
+	int memfd;
+	uint8_t *base;    /* the whole memfd, mapped shared */
+	uint64_t size;
+	struct guest_region regions[GUEST_MAX_REGIONS];
+	unsigned nregions;
+};
+
+int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err);
+void guest_memory_destroy(struct guest_memory *m);
+
+/* The host address of [gpa, gpa+len) when it lies inside one region, else NULL. */
+void *guest_memory_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len);
+
+/* The end of RAM below the MMIO hole. */
+uint64_t guest_memory_low_end(const struct guest_memory *m);
+
+#endif

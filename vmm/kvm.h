@@ -1,0 +1,28 @@
+/* The KVM VM: /dev/kvm, the VM fd, in-kernel irqchip and PIT, memory slots. */
+#ifndef KTSTR_VMM_KVM_H
+#define KTSTR_VMM_KVM_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "ipc/err.h"
+#include "vmm/guest_memory.h"
+
+struct kvm_vm {
+	int kvm_fd;
+	int vm_fd;
+	int run_size;                       /* bytes of each vCPU's kvm_run mapping */
+	struct kvm_cpuid2 *supported_cpuid; /* KVM_GET_SUPPORTED_CPUID, owned */
+	unsigned max_vcpu_id;
+};
+
+int kvm_vm_create(struct kvm_vm *vm, struct kerr *err);
+void kvm_vm_destroy(struct kvm_vm *vm);
+
+/* One KVM memory slot per guest RAM region. */
+int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem, struct kerr *err);
+
+/* Drives an ISA/IOAPIC interrupt line of the in-kernel irqchip. */
+int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
+
+#endif

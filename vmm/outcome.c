@@ -1,0 +1,176 @@
+/* Collecting and judging a run's outcome; see outcome.h. */
+#include "vmm/outcome.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/json.h"
+
+void outcome_init(struct outcome *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void outcome_free(struct outcome *o)
+{
+	for (int k = 0; k < IPC_TEXT_KIND_END; k++)
+		free(o->text[k].data);
+	memset(o->text, 0, sizeof(o->text));
+}
+
+static void text_append(struct outcome_text *t, const char *data, size_t len)
+{
+	size_t want;
+
+	if (t->truncated)
+		return;
+	if (t->len + len > OUTCOME_TEXT_MAX) {
+		len = OUTCOME_TEXT_MAX - t->len;
+		t->truncated = true;
+	}
+	if (!t->data) {
+		t->data = malloc(OUTCOME_TEXT_MAX);
+		if (!t->data) {
+			t->truncated = true;
+			return;
+		}
+	}
+	want = len;
+	memcpy(t->data + t->len, data, want);
+	t->len += want;
+}
+
+void outcome_take(struct outcome *o, const struct ipc_msg *m)
+{
+	if (m->type == IPC_MSG_GUEST_EXIT) {
+		o->have_exit = true;
+		o->exit_status = m->body.guest_exit.status;   /* the last report counts */
+	} else if (m->type == IPC_MSG_GUEST_TEXT) {
+		const struct ipc_guest_text *g = &m->body.guest_text;
+		struct outcome_text *t = &o->text[g->kind];
+
+		text_append(t, g->data, g->len);
+		if ((g->flags & IPC_TEXT_LAST) && t->pieces < OUTCOME_MAX_BLOCKS - 1)
+			t->piece_start[++t->pieces] = t->len;
+		else if ((g->flags & IPC_TEXT_LAST))
+			t->truncated = true;
+	}
+}
+
+bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,
+		   const char **data, size_t *len)
+{
+	const struct outcome_text *t = &o->text[kind];
+	size_t start, end;
+
+	if (n > t->pieces)
+		return false;
+	start = t->piece_start[n];
+	end = n < t->pieces ? t->piece_start[n + 1] : t->len;
+	if (n == t->pieces && start == end)
+		return false;   /* no unfinished piece */
+	*data = t->data ? t->data + start : "";
+	*len = end - start;
+	return true;
+}
+
+bool outcome_kernel_panicked(const struct outcome *o)
+{
+	return o->text[IPC_TEXT_KERNEL_PANIC].len > 0;
+}
+
+/* A host error outranks everything; a kernel panic outranks a reported status (a payload
+ * that reported 0 and then crashed the kernel did not pass); then the status; then how the
+ * VM ended. */
+int outcome_exit_code(const struct outcome *o)
+{
+	if (o->end == VM_END_HOST_ERROR || o->end == VM_END_SIGNAL)
+		return VMM_EXIT_HOST_ERROR;
+	if (outcome_kernel_panicked(o))
+		return VMM_EXIT_PANIC;
+	if (o->have_exit)
+		return o->exit_status;
+	if (o->end == VM_END_TIMEOUT)
+		return VMM_EXIT_TIMEOUT;
+	return VMM_EXIT_NO_RESULT;
+}
+
+const char *outcome_name(const struct outcome *o)
+{
+	if (o->end == VM_END_HOST_ERROR)
+		return "host_error";
+	if (o->end == VM_END_SIGNAL)
+		return "interrupted";
+	if (outcome_kernel_panicked(o))
+		return "kernel_panic";
+	if (o->have_exit)
+		return "exited";
+	if (o->end == VM_END_TIMEOUT)
+		return "timeout";
+	return "no_result";
+}
+
+static void write_pieces(FILE *f, const struct outcome *o, enum ipc_text_kind kind)
+{
+	const char *data;
+	size_t len;
+
+	fputc('[', f);
+	for (unsigned n = 0; outcome_piece(o, kind, n, &data, &len); n++) {
+		if (n)
+			fputs(", ", f);
+		json_string(f, data, len);
+	}
+	fputc(']', f);
+}
+
+static void write_body(FILE *f, const struct outcome *o)
+{
+	fprintf(f, "{\n  \"outcome\": \"%s\",\n  \"exit_code\": %d,\n", outcome_name(o),
+		outcome_exit_code(o));
+	if (o->have_exit)
+		fprintf(f, "  \"guest_exit_status\": %d,\n", o->exit_status);
+	else
+		fputs("  \"guest_exit_status\": null,\n", f);
+	fputs("  \"detail\": ", f);
+	json_string(f, o->end_detail, strlen(o->end_detail));
+	fputs(",\n  \"results\": ", f);
+	write_pieces(f, o, IPC_TEXT_RESULT);
+	fputs(",\n  \"panics\": ", f);
+	write_pieces(f, o, IPC_TEXT_PANIC);
+	fputs(",\n  \"kernel_panic\": ", f);
+	write_pieces(f, o, IPC_TEXT_KERNEL_PANIC);
+	fprintf(f, ",\n  \"truncated\": %s,\n",
+		(o->text[IPC_TEXT_RESULT].truncated || o->text[IPC_TEXT_PANIC].truncated ||
+		 o->text[IPC_TEXT_KERNEL_PANIC].truncated) ? "true" : "false");
+	fprintf(f, "  \"timings_ms\": { \"start_to_first_run\": %.3f, \"running\": %.3f }\n}\n",
+		o->ms_to_first_run, o->ms_running);
+}
+
+/* Written to PATH.tmp and renamed, so a reader never sees half a file. */
+int outcome_write_json(const struct outcome *o, const char *path, struct kerr *err)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return kerr_set(err, ENAMETOOLONG, "--results %s: path too long", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return kerr_errno(err, errno, "--results: create %s", tmp);
+	write_body(f, o);
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0) {
+		fclose(f);
+		unlink(tmp);
+		return kerr_errno(err, errno, "--results: write %s", tmp);
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		return kerr_errno(err, errno, "--results: rename %s to %s", tmp, path);
+	}
+	return 0;
+}

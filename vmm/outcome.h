@@ -1,0 +1,65 @@
+/* What a run produced: how the VM ended, the exit status the guest reported, panic and result
+ * text, and the timings. It decides ktstr-vmm's exit status and writes --results JSON. */
+#ifndef KTSTR_VMM_OUTCOME_H
+#define KTSTR_VMM_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc/ipc.h"
+
+/* Exit statuses of ktstr-vmm besides the payload's own (documented in --help and README). */
+#define VMM_EXIT_USAGE      2
+#define VMM_EXIT_HOST_ERROR 120
+#define VMM_EXIT_NO_RESULT  121
+#define VMM_EXIT_PANIC      122
+#define VMM_EXIT_TIMEOUT    124
+
+#define OUTCOME_TEXT_MAX   (1u << 20)   /* per kind; beyond it text is cut and marked */
+#define OUTCOME_MAX_BLOCKS 256
+
+enum vm_end_reason {
+	VM_END_NONE,
+	VM_END_GUEST_RESET,     /* i8042 reset or triple fault: how the guest init ends */
+	VM_END_GUEST_SHUTDOWN,
+	VM_END_TIMEOUT,
+	VM_END_SIGNAL,          /* SIGINT/SIGTERM to ktstr-vmm */
+	VM_END_HOST_ERROR,
+};
+
+struct outcome_text {
+	char *data;             /* all pieces of one kind, one after another */
+	size_t len;
+	size_t piece_start[OUTCOME_MAX_BLOCKS];
+	unsigned pieces;        /* completed pieces */
+	bool truncated;
+};
+
+struct outcome {
+	enum vm_end_reason end;
+	char end_detail[KERR_MSG_MAX];
+	bool have_exit;
+	int exit_status;
+	struct outcome_text text[IPC_TEXT_KIND_END];
+	double ms_to_first_run;     /* process start -> first KVM_RUN */
+	double ms_running;          /* first KVM_RUN -> end */
+};
+
+void outcome_init(struct outcome *o);
+void outcome_free(struct outcome *o);
+
+/* Takes in one validated message from a device (exit status or text). */
+void outcome_take(struct outcome *o, const struct ipc_msg *m);
+
+/* The text of the n-th completed piece of a kind, or of the unfinished one after them. */
+bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,
+		   const char **data, size_t *len);
+
+bool outcome_kernel_panicked(const struct outcome *o);
+int outcome_exit_code(const struct outcome *o);
+const char *outcome_name(const struct outcome *o);
+
+int outcome_write_json(const struct outcome *o, const char *path, struct kerr *err);
+
+#endif

@@ -1,0 +1,208 @@
+/* Building a VM and running it to its end; the supervision loop is in supervise.c. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/acpi.h"
+#include "vmm/bzimage.h"
+#include "vmm/cmdline.h"
+#include "vmm/i8042.h"
+#include "vmm/long_mode.h"
+#include "vmm/supervise.h"
+#include "vmm/vcpu.h"
+
+#define SERIAL_HELLO_TIMEOUT_MS 10000
+
+void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr *why)
+{
+	int expected = VM_END_NONE;
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&vm->end_lock);
+	if (atomic_compare_exchange_strong(&vm->end_reason, &expected, (int)reason) && why)
+		vm->end_err = *why;
+	pthread_mutex_unlock(&vm->end_lock);
+	atomic_store(&vm->stopping, true);
+	if (write(vm->end_event, &one, sizeof(one)) < 0)
+		return;   /* the counter is already non-zero: the supervisor is awake */
+}
+
+static void on_reset(void *opaque)
+{
+	vm_request_end(opaque, VM_END_GUEST_RESET, NULL);
+}
+
+static int open_console_log(const struct vmm_config *cfg, struct kerr *err)
+{
+	int fd;
+
+	if (!cfg->console_log) {
+		fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+		return fd < 0 ? kerr_errno(err, errno, "dup stderr for the console") : fd;
+	}
+	fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return kerr_errno(err, errno, "--console-log %s", cfg->console_log);
+	return fd;
+}
+
+static int start_serial(struct vm *vm, struct kerr *err)
+{
+	struct devhost_spawn sp = {
+		.devproc_path = vm->cfg->devproc_path, .role = SANDBOX_ROLE_SERIAL,
+		.level = vm->cfg->sandbox,
+	};
+	struct sandbox_spec defaults;
+	int r;
+
+	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, vm->cfg->sandbox);
+	sp.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid;
+	sp.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid;
+	if ((sp.log_fd = open_console_log(vm->cfg, err)) < 0)
+		return sp.log_fd;
+	r = serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
+	close(sp.log_fd);
+	return r;
+}
+
+static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *err)
+{
+	static const struct acpi_uart uarts[] = {
+		{ SERIAL_COM1_BASE, SERIAL_COM1_IRQ }, { SERIAL_COM2_BASE, SERIAL_COM2_IRQ },
+	};
+	char cmdline[BOOT_CMDLINE_MAX];
+	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2 };
+	struct acpi_tables tables;
+	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_path = vm->cfg->initrd,
+				       .cmdline = cmdline };
+	int r;
+
+	if ((r = cmdline_build(cmdline, sizeof(cmdline), vm->cfg->append, vm->cfg->payload, err)) < 0 ||
+	    (r = acpi_build(&vm->mem, &acfg, &tables, err)) < 0 ||
+	    (r = long_mode_write_tables(&vm->mem, err)) < 0)
+		return r;
+	bcfg.rsdp_addr = tables.rsdp;
+	return bzimage_load(&vm->mem, &bcfg, entry, err);
+}
+
+static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct kerr *err)
+{
+	vm->nvcpus = topology_cpus(&vm->topo);
+	vm->vcpus = calloc(vm->nvcpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return kerr_set(err, ENOMEM, "allocate %u vCPUs", vm->nvcpus);
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		uint32_t apic_id = topology_apic_id(&vm->topo, i);
+		int r;
+
+		if (apic_id > vm->kvm.max_vcpu_id)
+			return kerr_set(err, ERANGE, "APIC ID %u is above KVM's limit %u", apic_id,
+					vm->kvm.max_vcpu_id);
+		if ((r = vcpu_create(&vm->vcpus[i], vm, i, apic_id, err)) < 0)
+			return r;
+	}
+	return long_mode_enter(vm->vcpus[0].fd, entry->rip, entry->zero_page, err);
+}
+
+static int build(struct vm *vm, struct kerr *err)
+{
+	static struct i8042 kbd;
+	struct bzimage_entry entry;
+	int r;
+
+	if ((r = guest_memory_create(&vm->mem, vm->cfg->memory_mib << 20, err)) < 0 ||
+	    (r = kvm_vm_create(&vm->kvm, err)) < 0 ||
+	    (r = start_serial(vm, err)) < 0 ||
+	    (r = kvm_vm_map_memory(&vm->kvm, &vm->mem, err)) < 0 ||
+	    (r = load_guest(vm, &entry, err)) < 0 ||
+	    (r = create_vcpus(vm, &entry, err)) < 0 ||
+	    (r = serial_host_register(&vm->serial, &vm->pio, err)) < 0 ||
+	    (r = i8042_register(&kbd, &vm->pio, on_reset, vm, err)) < 0)
+		return r;
+	return serial_host_attach(&vm->serial, SERIAL_HELLO_TIMEOUT_MS, err);
+}
+
+/* The files named on the command line are checked before any VM or helper exists, so a
+ * typo is reported the same way on every host, with or without /dev/kvm. */
+static int check_input(const char *opt, const char *path, struct kerr *err)
+{
+	struct stat st;
+
+	if (!path)
+		return 0;
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+		return kerr_errno(err, errno, "%s %s", opt, path);
+	if (!S_ISREG(st.st_mode))
+		return kerr_set(err, EINVAL, "%s %s: not a regular file", opt, path);
+	return 0;
+}
+
+static void vm_init(struct vm *vm, const struct vmm_config *cfg)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm.kvm_fd = vm->kvm.vm_fd = -1;
+	vm->mem.memfd = -1;
+	vm->serial.dev.pid = -1;
+	vm->serial.dev.pidfd = -1;
+	vm->serial.dev.ch.fd = -1;
+	for (int i = 0; i < 2; i++)
+		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =
+			vm->serial.com[i].ring.space_bell = -1;
+	vm->topo = (struct topology){ .llcs = 1, .cores_per_llc = cfg->cpus, .threads_per_core = 1 };
+	pthread_mutex_init(&vm->end_lock, NULL);
+	vm->end_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+static void vm_destroy(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nvcpus && vm->vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	serial_host_destroy(&vm->serial);
+	kvm_vm_destroy(&vm->kvm);
+	guest_memory_destroy(&vm->mem);
+	if (vm->end_event >= 0)
+		close(vm->end_event);
+	pthread_mutex_destroy(&vm->end_lock);
+}
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *err)
+{
+	static struct vm vm;
+	struct timespec t_run;
+	int r;
+
+	if ((r = check_input("--kernel", cfg->kernel, err)) < 0 ||
+	    (r = check_input("--initrd", cfg->initrd, err)) < 0)
+		return r;
+	vm_init(&vm, cfg);
+	if (vm.end_event < 0)
+		return kerr_errno(err, errno, "eventfd");
+	if ((r = vcpu_signals_init(err)) < 0 || (r = build(&vm, err)) < 0) {
+		vm_destroy(&vm);
+		return r;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t_run);
+	outcome->ms_to_first_run = ms_since(&cfg->start_time);
+	r = supervise_run(&vm, outcome, err);
+	outcome->ms_running = ms_since(&t_run);
+	vm_destroy(&vm);
+	return r;
+}

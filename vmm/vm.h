@@ -1,0 +1,44 @@
+/* One virtual machine and its lifetime: build it, run it, supervise it, end it. */
+#ifndef KTSTR_VMM_VM_H
+#define KTSTR_VMM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "ipc/err.h"
+#include "vmm/cli.h"
+#include "vmm/guest_memory.h"
+#include "vmm/kvm.h"
+#include "vmm/outcome.h"
+#include "vmm/pio.h"
+#include "vmm/serial.h"
+#include "vmm/topology.h"
+
+struct vcpu;
+
+struct vm {
+	const struct vmm_config *cfg;
+	struct kvm_vm kvm;
+	struct guest_memory mem;
+	struct topology topo;
+	struct pio_bus pio;
+	struct serial_host serial;
+	struct vcpu *vcpus;
+	unsigned nvcpus;
+	atomic_bool stopping;          /* every vCPU leaves KVM_RUN and exits its thread */
+	atomic_int end_reason;         /* enum vm_end_reason; the first one wins */
+	pthread_mutex_t end_lock;
+	struct kerr end_err;           /* what went wrong, for VM_END_HOST_ERROR */
+	int end_event;                 /* eventfd: wakes the supervisor */
+	struct outcome outcome;
+};
+
+/* Records why the VM ends (the first caller wins) and wakes the supervisor. */
+void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr *why);
+
+/* Runs a VM for the config to its end; fills the outcome. Returns <0 only when the VM could
+ * not be built (err says why); an error while running is in the outcome. */
+int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *err);
+
+#endif
