@@ -1,0 +1,30 @@
+#!/bin/sh
+# Runs the end-to-end suite: natively where /dev/kvm is usable, else under nested KVM in
+# QEMU (scripts/nested-kvm), saying which. The guest kernel is Debian's, fetched by
+# scripts/fetch-kernel into the per-user cache.
+# usage: tests/e2e/e2e.sh BUILD_DIR [LEVEL...]      (levels: standard strict; default both)
+set -eu
+build=$(cd "$1" && pwd)
+shift
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kdir=$("$top/scripts/fetch-kernel")
+mkdir -p "$build/e2e"
+"$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio"
+if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	echo "e2e: /dev/kvm is here: booting natively"
+	exec "$top/tests/e2e/run.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio" "$build/e2e/work" "$@"
+fi
+echo "e2e: no usable /dev/kvm: booting under nested KVM inside QEMU (TCG), which is slow"
+nested() {
+	"$top/scripts/nested-kvm" --bin "$build" --kernel-dir "$kdir" \
+		--file "$top/tests/e2e/run.sh" --file "$build/e2e/l2.cpio" \
+		-- sh ./run.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/e2e "$@"
+}
+status=0
+nested "$@" || status=$?
+if [ "$status" -eq 123 ]; then
+	echo "e2e: the L1 kernel faulted under emulation (not a ktstr failure): running the suite once more"
+	status=0
+	nested "$@" || status=$?
+fi
+exit "$status"

@@ -1,0 +1,135 @@
+#!/bin/sh
+# The end-to-end scenarios: real boots of a real kernel through ktstr-vmm, each asserting on
+# what the guest did. POSIX sh, so the same file runs natively (with /dev/kvm) and inside the
+# nested-KVM L1 guest's busybox.
+#
+# usage: run.sh BIN_DIR KERNEL INITRD WORK_DIR [LEVEL...]
+# Prints one "ok"/"not ok" line per check and a summary; exits with the number of failures.
+set -u
+bin=$1 kernel=$2 initrd=$3 work=$4
+shift 4
+levels=${*:-standard strict}
+vmm=$bin/ktstr-vmm
+mkdir -p "$work"
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() { # check DESCRIPTION COMMAND...
+	what=$1; shift
+	if "$@"; then ok "$what"; else not_ok "$what"; show_logs; fi
+}
+now_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
+show_logs() {
+	for f in "$out.stderr" "$out.console"; do
+		[ -s "$f" ] && { echo "# --- $f (last lines)"; tail -n 15 "$f" | sed 's/^/# /'; }
+	done
+	return 0
+}
+
+# boot NAME LEVEL [ktstr-vmm options] [-- payload]: sets $status, $elapsed_ms, $out.
+boot() {
+	name=$1 level=$2; shift 2
+	out=$work/$name-$level
+	rm -f "$out".*
+	t0=$(now_ms)
+	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" \
+		--console-log "$out.console" --results "$out.json" "$@" 2> "$out.stderr"
+	status=$?
+	elapsed_ms=$(($(now_ms) - t0))
+	echo "# $name/$level: exit $status in $elapsed_ms ms"
+}
+
+json_has() { grep -q -- "$1" "$out.json" 2>/dev/null; }
+log_has() { grep -q -- "$1" "$out.console" 2>/dev/null; }
+status_is() { [ "$status" -eq "$1" ]; }
+
+# The serial device process of a running ktstr-vmm, seen from the host.
+devproc_of() {
+	for s in /proc/[0-9]*/stat; do
+		p=${s#/proc/}; p=${p%/stat}
+		ppid=$(awk '{ print $4 }' "$s" 2>/dev/null) || continue
+		[ "$ppid" = "$1" ] && grep -q ktstr-devproc "/proc/$p/cmdline" 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+field() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' "/proc/$1/status"; }
+nspid_is_one() { field "$1" NSpid | grep -q '[[:space:]]1$'; }
+
+sandbox_checks() {
+	level=$1
+	out=$work/sandbox-$level
+	rm -f "$out".*
+	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" --console-log "$out.console" \
+		-- /e2e/linger.sh 6 2> "$out.stderr" &
+	vpid=$!
+	dev=
+	for i in $(seq 1 100); do dev=$(devproc_of "$vpid") && break; sleep 0.1; done
+	if [ -z "$dev" ]; then
+		not_ok "$level: the serial device process runs beside ktstr-vmm"
+	else
+		check "$level: serial device has seccomp filtering (Seccomp 2)" [ "$(field "$dev" Seccomp)" = 2 ]
+		check "$level: serial device has no_new_privs" [ "$(field "$dev" NoNewPrivs)" = 1 ]
+		check "$level: serial device has no effective capabilities" [ "$(field "$dev" CapEff)" = 0000000000000000 ]
+		check "$level: serial device has an empty bounding set" [ "$(field "$dev" CapBnd)" = 0000000000000000 ]
+		uid=$(field "$dev" Uid | awk '{ print $1 }')
+		if [ "$(id -u)" = 0 ]; then
+			check "$level: serial device runs as uid 65534" [ "$uid" = 65534 ]
+		else
+			check "$level: serial device runs as our uid" [ "$uid" = "$(id -u)" ]
+		fi
+		if [ "$level" = strict ]; then
+			check "strict: serial device is PID 1 of its own namespace" nspid_is_one "$dev"
+			check "strict: serial device has its own user namespace" \
+				[ "$(readlink "/proc/$dev/ns/user")" != "$(readlink /proc/self/ns/user)" ]
+		fi
+	fi
+	wait "$vpid"
+	status=$?
+	check "$level: the lingering payload still exits 0 (status $status)" status_is 0
+}
+
+scenarios() {
+	level=$1
+
+	boot exit0 "$level" -- /bin/true
+	check "$level: /bin/true exits 0 (status $status)" status_is 0
+	check "$level: results say exited" json_has '"outcome": "exited"'
+
+	boot exit1 "$level" -- /bin/false
+	check "$level: /bin/false exits 1 (status $status)" status_is 1
+
+	boot report "$level" --cpus 4 --memory 5120 -- /e2e/report.sh 42
+	check "$level: report.sh exits 42 (status $status)" status_is 42
+	check "$level: the guest sees 4 CPUs" json_has 'cpus=4'
+	check "$level: all 4 CPUs are online" json_has 'online=0-3'
+	check "$level: --memory 5120 puts RAM above 4 GiB" json_has 'ram_above_4g=yes'
+	kb=$(sed -n 's/.*memtotal_kb=\([0-9]*\).*/\1/p' "$out.json" | head -n 1)
+	check "$level: MemTotal ${kb:-?} kB is over 4.5 GiB" [ "${kb:-0}" -gt 4718592 ]
+	check "$level: the payload's console output is in the console log" log_has 'report.sh: cpus=4'
+
+	boot hang "$level" --timeout 5 -- /e2e/hang.sh
+	check "$level: a hanging payload gives the timeout status (status $status)" status_is 124
+	check "$level: ... within timeout + 2 s ($elapsed_ms ms)" [ "$elapsed_ms" -le 7000 ]
+	check "$level: results say timeout" json_has '"outcome": "timeout"'
+
+	boot panic "$level" -- /e2e/panic.sh
+	check "$level: a kernel panic gives the panic status (status $status)" status_is 122
+	check "$level: the panic text is in the results" json_has 'sysrq triggered crash'
+
+	boot segv "$level" -- /e2e/segv.sh
+	check "$level: a payload killed by SIGSEGV exits 139 (status $status)" status_is 139
+	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
+
+	sandbox_checks "$level"
+}
+
+[ -c /dev/kvm ] || { echo "not ok 1 - /dev/kvm exists"; exit 1; }
+for level in $levels; do
+	scenarios "$level"
+done
+echo "# e2e: $((n - failed)) of $n checks passed"
+[ "$failed" -eq 0 ] && exit 0
+[ "$failed" -gt 100 ] && exit 100
+exit "$failed"
