@@ -35,6 +35,13 @@ static void sink_exit(void *opaque, int status)
 	send_msg(opaque, IPC_MSG_GUEST_EXIT, &m);
 }
 
+static void sink_milestone(void *opaque, enum ipc_milestone milestone)
+{
+	struct ipc_guest_milestone m = { .milestone = milestone };
+
+	send_msg(opaque, IPC_MSG_GUEST_MILESTONE, &m);
+}
+
 /* Text is batched into chunks; a chunk goes out when full or when its piece ends. */
 static void sink_text(void *opaque, enum ipc_text_kind kind, const char *data, size_t len, bool last)
 {
@@ -174,7 +181,8 @@ static int serve(struct serial_dev *s)
 int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err)
 {
 	static struct serial_dev s;   /* large (pending text chunks); one per process */
-	struct serial_sink sink = { .exit_status = sink_exit, .text = sink_text, .opaque = &s };
+	struct serial_sink sink = { .exit_status = sink_exit, .milestone = sink_milestone,
+				    .text = sink_text, .opaque = &s };
 
 	memset(&s, 0, sizeof(s));
 	s.ctx = ctx;

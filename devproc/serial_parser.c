@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define EXIT_PREFIX   "KTSTR_EXIT="
+#define INIT_START    "KTSTR_INIT_START"
 #define PANIC_PREFIX  "PANIC: "
 #define RESULT_START  "===KTSTR_TEST_RESULT_START==="
 #define RESULT_END    "===KTSTR_TEST_RESULT_END==="
@@ -80,6 +81,12 @@ static void com2_idle_line(struct serial_parser *p, const char *line, size_t len
 
 	if (line_is(line, len, RESULT_START)) {
 		p->com2_state = COM2_RESULT;
+		return;
+	}
+	if (line_is(line, len, INIT_START)) {
+		if (!p->init_started && p->sink.milestone)
+			p->sink.milestone(p->sink.opaque, IPC_MILESTONE_INIT_START);
+		p->init_started = true;
 		return;
 	}
 	if (line_starts(line, len, PANIC_PREFIX)) {

@@ -20,6 +20,8 @@
 
 struct serial_sink {
 	void (*exit_status)(void *opaque, int status);
+	/* The guest reached a milestone (reported once each). */
+	void (*milestone)(void *opaque, enum ipc_milestone m);
 	/* A piece of text of one kind; `last` ends the piece (len may then be 0). */
 	void (*text)(void *opaque, enum ipc_text_kind kind, const char *data, size_t len, bool last);
 	void *opaque;
@@ -45,6 +47,7 @@ struct serial_parser {
 	struct serial_line com1, com2;
 	enum com2_state com2_state;
 	unsigned panic_lines;
+	bool init_started;
 	bool kpanic_active;
 	bool kpanic_seen;
 	unsigned kpanic_lines;

@@ -108,6 +108,7 @@ int main(int argc, char **argv)
 	mount_fs("devtmpfs", "/dev", "devtmpfs");
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	open_com2();
+	say(com2, "KTSTR_INIT_START\n");   /* ktstr-vmm times the boot up to here */
 	if (argc < 2) {
 		say(com2, "PANIC: no payload: pass one after -- on the ktstr-vmm command line\n\n");
 	} else {

@@ -68,6 +68,15 @@ static int validate_guest_text(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static int validate_guest_milestone(const union ipc_body *b, struct kerr *err)
+{
+	uint32_t m = b->guest_milestone.milestone;
+
+	if (m == 0 || m >= IPC_MILESTONE_END)
+		return kerr_set(err, EPROTO, "guest milestone: unknown milestone %u", m);
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -76,6 +85,8 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_DONE] = { "done", sizeof(struct ipc_empty), 0, validate_empty },
 	[IPC_MSG_GUEST_EXIT] = { "guest-exit", sizeof(struct ipc_guest_exit), 0, validate_guest_exit },
 	[IPC_MSG_GUEST_TEXT] = { "guest-text", sizeof(struct ipc_guest_text), 0, validate_guest_text },
+	[IPC_MSG_GUEST_MILESTONE] = { "guest-milestone", sizeof(struct ipc_guest_milestone), 0,
+				      validate_guest_milestone },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

@@ -25,6 +25,7 @@ enum ipc_msg_type {
 	IPC_MSG_DONE,         /* device → vmm: everything drained and reported */
 	IPC_MSG_GUEST_EXIT,   /* device → vmm: the exit status the guest reported */
 	IPC_MSG_GUEST_TEXT,   /* device → vmm: a chunk of panic or result text */
+	IPC_MSG_GUEST_MILESTONE, /* device → vmm: the guest reached a point worth timing */
 	IPC_MSG_TYPE_END
 };
 
@@ -87,6 +88,15 @@ struct ipc_guest_text {
 	char data[IPC_TEXT_CHUNK];
 };
 
+enum ipc_milestone {
+	IPC_MILESTONE_INIT_START = 1,   /* the guest's /init began (KTSTR_INIT_START on COM2) */
+	IPC_MILESTONE_END
+};
+
+struct ipc_guest_milestone {
+	uint32_t milestone;        /* enum ipc_milestone */
+};
+
 union ipc_body {
 	struct ipc_hello hello;
 	struct ipc_error error;
@@ -94,6 +104,7 @@ union ipc_body {
 	struct ipc_empty empty;
 	struct ipc_guest_exit guest_exit;
 	struct ipc_guest_text guest_text;
+	struct ipc_guest_milestone guest_milestone;
 };
 
 struct ipc_msg {

@@ -55,8 +55,13 @@ static void print_summary(const struct outcome *o)
 		if (o->text[k].truncated)
 			fprintf(stderr, "ktstr-vmm: warning: guest text beyond %u bytes was cut "
 				"(marked \"truncated\" in --results)\n", OUTCOME_TEXT_MAX);
-	fprintf(stderr, "ktstr-vmm: %s (%s), exit status %d, %.0f ms to first KVM_RUN, %.0f ms running\n",
-		outcome_name(o), o->end_detail, outcome_exit_code(o), o->ms_to_first_run, o->ms_running);
+	fprintf(stderr, "ktstr-vmm: %s (%s), exit status %d; %.1f ms to first KVM_RUN, ",
+		outcome_name(o), o->end_detail, outcome_exit_code(o), o->ms_to_first_run);
+	if (o->saw_init_start)
+		fprintf(stderr, "%.0f ms to /init, %.0f ms in /init\n", o->ms_first_run_to_init,
+			o->ms_init_to_end);
+	else
+		fprintf(stderr, "%.0f ms running (no /init start seen)\n", o->ms_running);
 }
 
 int main(int argc, char **argv)

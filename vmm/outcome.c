@@ -12,6 +12,7 @@
 void outcome_init(struct outcome *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->ms_first_run_to_init = o->ms_init_to_end = -1;
 }
 
 void outcome_free(struct outcome *o)
@@ -48,6 +49,11 @@ void outcome_take(struct outcome *o, const struct ipc_msg *m)
 	if (m->type == IPC_MSG_GUEST_EXIT) {
 		o->have_exit = true;
 		o->exit_status = m->body.guest_exit.status;   /* the last report counts */
+	} else if (m->type == IPC_MSG_GUEST_MILESTONE) {
+		if (m->body.guest_milestone.milestone == IPC_MILESTONE_INIT_START && !o->saw_init_start) {
+			o->saw_init_start = true;
+			clock_gettime(CLOCK_MONOTONIC, &o->init_start);
+		}
 	} else if (m->type == IPC_MSG_GUEST_TEXT) {
 		const struct ipc_guest_text *g = &m->body.guest_text;
 		struct outcome_text *t = &o->text[g->kind];
@@ -127,6 +133,14 @@ static void write_pieces(FILE *f, const struct outcome *o, enum ipc_text_kind ki
 	fputc(']', f);
 }
 
+static void write_ms(FILE *f, const char *name, double ms)
+{
+	if (ms < 0)
+		fprintf(f, "\"%s\": null", name);
+	else
+		fprintf(f, "\"%s\": %.3f", name, ms);
+}
+
 static void write_body(FILE *f, const struct outcome *o)
 {
 	fprintf(f, "{\n  \"outcome\": \"%s\",\n  \"exit_code\": %d,\n", outcome_name(o),
@@ -146,8 +160,12 @@ static void write_body(FILE *f, const struct outcome *o)
 	fprintf(f, ",\n  \"truncated\": %s,\n",
 		(o->text[IPC_TEXT_RESULT].truncated || o->text[IPC_TEXT_PANIC].truncated ||
 		 o->text[IPC_TEXT_KERNEL_PANIC].truncated) ? "true" : "false");
-	fprintf(f, "  \"timings_ms\": { \"start_to_first_run\": %.3f, \"running\": %.3f }\n}\n",
+	fprintf(f, "  \"timings_ms\": { \"start_to_first_run\": %.3f, \"running\": %.3f, ",
 		o->ms_to_first_run, o->ms_running);
+	write_ms(f, "first_run_to_init", o->ms_first_run_to_init);
+	fputs(", ", f);
+	write_ms(f, "init_to_end", o->ms_init_to_end);
+	fputs(" }\n}\n", f);
 }
 
 /* Written to PATH.tmp and renamed, so a reader never sees half a file. */

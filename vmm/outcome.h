@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ipc/ipc.h"
 
@@ -42,8 +43,12 @@ struct outcome {
 	bool have_exit;
 	int exit_status;
 	struct outcome_text text[IPC_TEXT_KIND_END];
+	bool saw_init_start;
+	struct timespec init_start; /* CLOCK_MONOTONIC when the guest said its /init began */
 	double ms_to_first_run;     /* process start -> first KVM_RUN */
 	double ms_running;          /* first KVM_RUN -> end */
+	double ms_first_run_to_init;   /* first KVM_RUN -> /init start; < 0: never seen */
+	double ms_init_to_end;         /* /init start -> end; < 0: never seen */
 };
 
 void outcome_init(struct outcome *o);

@@ -175,12 +175,24 @@ static void vm_destroy(struct vm *vm)
 	pthread_mutex_destroy(&vm->end_lock);
 }
 
-static double ms_since(const struct timespec *t0)
+static double ms_between(const struct timespec *t0, const struct timespec *t1)
 {
-	struct timespec now;
+	return (double)(t1->tv_sec - t0->tv_sec) * 1e3 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) * 1e3 + (double)(now.tv_nsec - t0->tv_nsec) / 1e6;
+/* The phases of a run: start -> first KVM_RUN -> /init start -> end. */
+static void record_timings(struct outcome *o, const struct timespec *start,
+			   const struct timespec *first_run)
+{
+	struct timespec end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	o->ms_to_first_run = ms_between(start, first_run);
+	o->ms_running = ms_between(first_run, &end);
+	if (o->saw_init_start) {
+		o->ms_first_run_to_init = ms_between(first_run, &o->init_start);
+		o->ms_init_to_end = ms_between(&o->init_start, &end);
+	}
 }
 
 int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *err)
@@ -199,10 +211,10 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 		vm_destroy(&vm);
 		return r;
 	}
+	/* The vCPU threads start next and enter KVM_RUN at once: this is "first KVM_RUN". */
 	clock_gettime(CLOCK_MONOTONIC, &t_run);
-	outcome->ms_to_first_run = ms_since(&cfg->start_time);
 	r = supervise_run(&vm, outcome, err);
-	outcome->ms_running = ms_since(&t_run);
+	record_timings(outcome, &cfg->start_time, &t_run);
 	vm_destroy(&vm);
 	return r;
 }

@@ -133,7 +133,7 @@ static void check_outcome_round_trip(enum sandbox_level level)
 
 	rig_start(&r, level);
 	feed_str(&r, 0, com1);
-	feed_str(&r, 1, "noise\r\n===KTSTR_TEST_RESULT_START===\r\n{\"ok\": true}\r\nline 2\r\n"
+	feed_str(&r, 1, "KTSTR_INIT_START\r\nnoise\r\n===KTSTR_TEST_RESULT_START===\r\n{\"ok\": true}\r\nline 2\r\n"
 			"===KTSTR_TEST_RESULT_END===\r\n");
 	feed_str(&r, 1, "PANIC: payload killed by signal SEGV\r\n  at frame 1\r\n\r\nKTSTR_EXIT=139\r\n");
 	feed_str(&r, 1, "KTSTR_EXIT=42\n");
@@ -141,6 +141,7 @@ static void check_outcome_round_trip(enum sandbox_level level)
 		fail_msg("%s", err.msg);
 	assert_true(r.out.have_exit);
 	assert_int_equal(r.out.exit_status, 42);     /* the last report counts */
+	assert_true(r.out.saw_init_start);
 	assert_piece(&r.out, IPC_TEXT_RESULT, 0, "{\"ok\": true}\nline 2\n");
 	assert_piece(&r.out, IPC_TEXT_PANIC, 0, "payload killed by signal SEGV\n  at frame 1\n");
 	assert_piece(&r.out, IPC_TEXT_KERNEL_PANIC, 0,

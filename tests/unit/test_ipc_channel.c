@@ -216,6 +216,13 @@ static void test_invalid_bodies(void **state)
 	build_raw(buf, IPC_MSG_ERROR, sizeof(e), 0);
 	memcpy(buf + sizeof(struct ipc_hdr), &e, sizeof(e));
 	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(e), 0, "NUL-terminated");
+	for (uint32_t bad = 0; bad <= IPC_MILESTONE_END; bad += IPC_MILESTONE_END) {
+		struct ipc_guest_milestone gm = { .milestone = bad };
+
+		build_raw(buf, IPC_MSG_GUEST_MILESTONE, sizeof(gm), 0);
+		memcpy(buf + sizeof(struct ipc_hdr), &gm, sizeof(gm));
+		expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(gm), 0, "unknown milestone");
+	}
 }
 
 static void test_peer_closed(void **state)

@@ -62,6 +62,24 @@ static void test_exit_code_precedence(void **state)
 	outcome_free(&o);
 }
 
+static void test_init_start_milestone(void **state)
+{
+	struct outcome o;
+	struct ipc_msg m;
+
+	(void)state;
+	outcome_init(&o);
+	assert_false(o.saw_init_start);
+	assert_true(o.ms_first_run_to_init < 0);
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_MSG_GUEST_MILESTONE;
+	m.body.guest_milestone.milestone = IPC_MILESTONE_INIT_START;
+	outcome_take(&o, &m);
+	assert_true(o.saw_init_start);
+	assert_true(o.init_start.tv_sec > 0 || o.init_start.tv_nsec > 0);
+	outcome_free(&o);
+}
+
 static void test_pieces(void **state)
 {
 	struct outcome o;
@@ -159,6 +177,7 @@ static void test_results_file(void **state)
 	assert_non_null(strstr(json, "\"kernel_panic\": []"));
 	assert_non_null(strstr(json, "\"truncated\": false"));
 	assert_non_null(strstr(json, "\"start_to_first_run\": 1.500"));
+	assert_non_null(strstr(json, "\"first_run_to_init\": null"));   /* never seen: not 0 */
 	assert_int_equal(access(tmp, F_OK), -1);
 	unlink(path);
 	/* an unwritable place is an error naming the file, and leaves nothing behind */
@@ -173,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_code_precedence),
+		cmocka_unit_test(test_init_start_milestone),
 		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_text_capped_and_marked),
 		cmocka_unit_test(test_json_escapes_every_byte),

@@ -20,6 +20,7 @@ struct capture {
 	size_t len[IPC_TEXT_KIND_END];
 	unsigned pieces[IPC_TEXT_KIND_END];
 	size_t max_chunk;
+	unsigned init_starts;
 };
 
 static void cap_exit(void *opaque, int status)
@@ -28,6 +29,14 @@ static void cap_exit(void *opaque, int status)
 
 	assert_true(c->nexits < 8);
 	c->exits[c->nexits++] = status;
+}
+
+static void cap_milestone(void *opaque, enum ipc_milestone m)
+{
+	struct capture *c = opaque;
+
+	assert_int_equal(m, IPC_MILESTONE_INIT_START);
+	c->init_starts++;
 }
 
 static void cap_text(void *opaque, enum ipc_text_kind kind, const char *data, size_t len, bool last)
@@ -54,7 +63,8 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct serial_sink sink = { cap_exit, cap_text, NULL };
+	struct serial_sink sink = { .exit_status = cap_exit, .milestone = cap_milestone,
+				    .text = cap_text };
 
 	if (!f)
 		return -1;
@@ -118,6 +128,16 @@ static void test_exit_split_across_writes(void **state)
 	com2(f, "KTSTR_EXIT=999\nKTSTR_EXIT=abc\n");
 	assert_int_equal(f->c.nexits, 1);
 	assert_int_equal(f->p.stats.malformed_exit_lines, 2);
+}
+
+static void test_init_start_once(void **state)
+{
+	struct fixture *f = *state;
+
+	com2(f, "KTSTR_INIT_START_NOT\n KTSTR_INIT_START\n");
+	assert_int_equal(f->c.init_starts, 0);
+	com2(f, "KTSTR_INIT_START\r\nKTSTR_INIT_START\n");
+	assert_int_equal(f->c.init_starts, 1);   /* a guest repeating it changes nothing */
 }
 
 static void test_result_block(void **state)
@@ -259,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_line_values),
 		T(test_exit_split_across_writes),
+		T(test_init_start_once),
 		T(test_result_block),
 		T(test_panic_block_ends_at_blank_or_ktstr_line),
 		T(test_panic_block_capped),
