@@ -40,7 +40,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo check unit-tests run-unit e2e lint fuzz run-fuzz clean
+.PHONY: all demo bench check unit-tests run-unit e2e lint fuzz run-fuzz clean
 all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
@@ -113,14 +113,19 @@ run-fuzz: fuzz
 		grep -E '^#[0-9]+.*DONE' $$f.log | tail -1; \
 	done
 
-demo: all
-	./$(VMM) --version
-	@echo "demo: booting a kernel is not implemented yet; the sandbox is exercised by make check"
+demo: all $(DEBUG_EXIT)
+	@scripts/demo $(O)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
 e2e: all $(DEBUG_EXIT)
 	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
+
+# Boot timings (not part of check): median of BENCH_RUNS boots, as JSON on stdout.
+BENCH_RUNS ?= 10
+BENCH_LEVEL ?= standard
+bench: all $(DEBUG_EXIT)
+	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
 
 check:
 	$(MAKE) O=build run-unit
