@@ -32,6 +32,7 @@ boot() {
 	name=$1 level=$2; shift 2
 	out=$work/$name-$level
 	rm -f "$out".*
+	echo "# $name/$level: booting"
 	t0=$(now_ms)
 	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" \
 		--console-log "$out.console" --results "$out.json" "$@" 2> "$out.stderr"
