@@ -77,6 +77,36 @@ static int validate_guest_milestone(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static int validate_ram_region(const struct ipc_ram_region *r, unsigned i, struct kerr *err)
+{
+	if (r->size == 0 || (r->gpa | r->size | r->offset) % IPC_RAM_PAGE)
+		return kerr_set(err, EPROTO, "guest RAM region %u: empty or not page aligned", i);
+	if (r->gpa + r->size < r->gpa || r->offset + r->size < r->offset)
+		return kerr_set(err, EPROTO, "guest RAM region %u: wraps around", i);
+	return 0;
+}
+
+/* Regions ascend and are disjoint both in the guest's address space and in the memfd. */
+static int validate_guest_ram(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_guest_ram *g = &b->guest_ram;
+
+	if (g->nregions == 0 || g->nregions > IPC_RAM_MAX_REGIONS || g->reserved)
+		return kerr_set(err, EPROTO, "guest RAM: %u regions (1..%d) or reserved field set",
+				g->nregions, IPC_RAM_MAX_REGIONS);
+	for (unsigned i = 0; i < g->nregions; i++) {
+		const struct ipc_ram_region *r = &g->regions[i];
+
+		if (validate_ram_region(r, i, err) < 0)
+			return -EPROTO;
+		if (i > 0 && (r->gpa < g->regions[i - 1].gpa + g->regions[i - 1].size ||
+			      r->offset < g->regions[i - 1].offset + g->regions[i - 1].size))
+			return kerr_set(err, EPROTO, "guest RAM region %u overlaps or precedes region %u",
+					i, i - 1);
+	}
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -87,6 +117,7 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_GUEST_TEXT] = { "guest-text", sizeof(struct ipc_guest_text), 0, validate_guest_text },
 	[IPC_MSG_GUEST_MILESTONE] = { "guest-milestone", sizeof(struct ipc_guest_milestone), 0,
 				      validate_guest_milestone },
+	[IPC_MSG_GUEST_RAM] = { "guest-ram", sizeof(struct ipc_guest_ram), 1, validate_guest_ram },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

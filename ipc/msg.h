@@ -26,6 +26,7 @@ enum ipc_msg_type {
 	IPC_MSG_GUEST_EXIT,   /* device → vmm: the exit status the guest reported */
 	IPC_MSG_GUEST_TEXT,   /* device → vmm: a chunk of panic or result text */
 	IPC_MSG_GUEST_MILESTONE, /* device → vmm: the guest reached a point worth timing */
+	IPC_MSG_GUEST_RAM,    /* vmm → device: guest RAM; fds: its sealed memfd */
 	IPC_MSG_TYPE_END
 };
 
@@ -97,6 +98,22 @@ struct ipc_guest_milestone {
 	uint32_t milestone;        /* enum ipc_milestone */
 };
 
+/* Guest RAM as the vmm laid it out in its memfd (see vmm/guest_memory.h). */
+#define IPC_RAM_MAX_REGIONS 2
+#define IPC_RAM_PAGE 4096u
+
+struct ipc_ram_region {
+	uint64_t gpa;              /* guest physical start, page aligned */
+	uint64_t size;             /* bytes, page aligned, > 0 */
+	uint64_t offset;           /* where it starts in the memfd, page aligned */
+};
+
+struct ipc_guest_ram {
+	uint32_t nregions;         /* 1..IPC_RAM_MAX_REGIONS, ascending, disjoint */
+	uint32_t reserved;         /* must be zero */
+	struct ipc_ram_region regions[IPC_RAM_MAX_REGIONS];
+};
+
 union ipc_body {
 	struct ipc_hello hello;
 	struct ipc_error error;
@@ -105,6 +122,7 @@ union ipc_body {
 	struct ipc_guest_exit guest_exit;
 	struct ipc_guest_text guest_text;
 	struct ipc_guest_milestone guest_milestone;
+	struct ipc_guest_ram guest_ram;
 };
 
 struct ipc_msg {

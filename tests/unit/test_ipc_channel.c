@@ -225,6 +225,40 @@ static void test_invalid_bodies(void **state)
 	}
 }
 
+/* Guest RAM layouts: 1..2 page-aligned regions, ascending and disjoint in both spaces. */
+static void expect_ram_rejected(const struct ipc_guest_ram *g, const char *why)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body)] = { 0 };
+
+	build_raw(buf, IPC_MSG_GUEST_RAM, sizeof(*g), 1);
+	memcpy(buf + sizeof(struct ipc_hdr), g, sizeof(*g));
+	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(*g), 1, why);
+}
+
+static void test_guest_ram_layouts(void **state)
+{
+	struct ipc_guest_ram g = { .nregions = 2 };
+
+	(void)state;
+	g.regions[0] = (struct ipc_ram_region){ 0, 0x100000, 0 };
+	g.regions[1] = (struct ipc_ram_region){ 0x100000000ull, 0x100000, 0x100000 };
+	g.nregions = 3;
+	expect_ram_rejected(&g, "3 regions");
+	g.nregions = 2;
+	g.regions[1].offset = 0x80000;              /* overlaps region 0 in the memfd */
+	expect_ram_rejected(&g, "overlaps");
+	g.regions[1].offset = 0x100000;
+	g.regions[1].gpa = 0x80000;                 /* overlaps region 0 in the guest */
+	expect_ram_rejected(&g, "overlaps");
+	g.regions[1].gpa = 0x100000123ull;
+	expect_ram_rejected(&g, "not page aligned");
+	g.regions[1].gpa = UINT64_MAX - 0xfff;
+	expect_ram_rejected(&g, "wraps");
+	g.regions[1].gpa = 0x100000000ull;
+	g.regions[1].size = 0;
+	expect_ram_rejected(&g, "empty");
+}
+
 static void test_peer_closed(void **state)
 {
 	struct pair p;
@@ -249,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_fd_count),
 		cmocka_unit_test(test_fds_on_a_message_without_fds),
 		cmocka_unit_test(test_invalid_bodies),
+		cmocka_unit_test(test_guest_ram_layouts),
 		cmocka_unit_test(test_peer_closed),
 	};
 
