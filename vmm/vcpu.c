@@ -104,8 +104,10 @@ static void handle_io(struct vcpu *v)
 
 static void handle_mmio(struct vcpu *v)
 {
-	if (!v->run->mmio.is_write)
-		memset(v->run->mmio.data, 0xff, sizeof(v->run->mmio.data));
+	struct kvm_run *run = v->run;
+
+	mmio_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+			run->mmio.len);
 }
 
 static void fail(struct vcpu *v, const char *what, unsigned long long detail)

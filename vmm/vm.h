@@ -10,6 +10,7 @@
 #include "vmm/cli.h"
 #include "vmm/guest_memory.h"
 #include "vmm/kvm.h"
+#include "vmm/mmio.h"
 #include "vmm/outcome.h"
 #include "vmm/pio.h"
 #include "vmm/serial.h"
@@ -23,6 +24,7 @@ struct vm {
 	struct guest_memory mem;
 	struct topology topo;
 	struct pio_bus pio;
+	struct mmio_bus mmio;
 	struct serial_host serial;
 	struct vcpu *vcpus;
 	unsigned nvcpus;
