@@ -8,7 +8,7 @@
 #define I8042_CMD_PORT    0x64
 #define I8042_CMD_RESET   0xfe
 
-static void i8042_access(void *opaque, uint16_t offset, bool is_write, uint8_t *data, unsigned size)
+static void i8042_access(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	(void)opaque;
 	(void)offset;
@@ -16,7 +16,7 @@ static void i8042_access(void *opaque, uint16_t offset, bool is_write, uint8_t *
 		memset(data, 0, size);   /* no keyboard data, ever */
 }
 
-static void i8042_cmd(void *opaque, uint16_t offset, bool is_write, uint8_t *data, unsigned size)
+static void i8042_cmd(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct i8042 *k = opaque;
 
@@ -29,14 +29,14 @@ static void i8042_cmd(void *opaque, uint16_t offset, bool is_write, uint8_t *dat
 		k->reset(k->opaque);
 }
 
-int i8042_register(struct i8042 *k, struct pio_bus *bus, i8042_reset_fn reset, void *opaque,
+int i8042_register(struct i8042 *k, struct io_bus *bus, i8042_reset_fn reset, void *opaque,
 		   struct kerr *err)
 {
 	k->reset = reset;
 	k->opaque = opaque;
 	/* Only 0x60 and 0x64: 0x61 is the PIT gate, not ours to answer. */
-	if (pio_bus_add(bus, I8042_DATA_PORT, 1, i8042_access, k) < 0 ||
-	    pio_bus_add(bus, I8042_CMD_PORT, 1, i8042_cmd, k) < 0)
+	if (io_bus_add(bus, I8042_DATA_PORT, 1, i8042_access, k) < 0 ||
+	    io_bus_add(bus, I8042_CMD_PORT, 1, i8042_cmd, k) < 0)
 		return kerr_set(err, ENOSPC, "too many port I/O handlers");
 	return 0;
 }

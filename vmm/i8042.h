@@ -4,7 +4,7 @@
 #define KTSTR_VMM_I8042_H
 
 #include "ipc/err.h"
-#include "vmm/pio.h"
+#include "vmm/io_bus.h"
 
 typedef void (*i8042_reset_fn)(void *opaque);
 
@@ -13,7 +13,7 @@ struct i8042 {
 	void *opaque;
 };
 
-int i8042_register(struct i8042 *k, struct pio_bus *bus, i8042_reset_fn reset, void *opaque,
+int i8042_register(struct i8042 *k, struct io_bus *bus, i8042_reset_fn reset, void *opaque,
 		   struct kerr *err);
 
 #endif

@@ -82,10 +82,10 @@ int serial_host_attach(struct serial_host *s, int timeout_ms, struct kerr *err)
 	return 0;
 }
 
-int serial_host_register(struct serial_host *s, struct pio_bus *bus, struct kerr *err)
+int serial_host_register(struct serial_host *s, struct io_bus *bus, struct kerr *err)
 {
-	if (pio_bus_add(bus, SERIAL_COM1_BASE, 8, uart_access, &s->com[0].uart) < 0 ||
-	    pio_bus_add(bus, SERIAL_COM2_BASE, 8, uart_access, &s->com[1].uart) < 0)
+	if (io_bus_add(bus, SERIAL_COM1_BASE, 8, uart_access, &s->com[0].uart) < 0 ||
+	    io_bus_add(bus, SERIAL_COM2_BASE, 8, uart_access, &s->com[1].uart) < 0)
 		return kerr_set(err, ENOSPC, "too many port I/O handlers");
 	return 0;
 }

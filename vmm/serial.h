@@ -9,7 +9,7 @@
 #include "ipc/ipc.h"
 #include "vmm/devhost.h"
 #include "vmm/kvm.h"
-#include "vmm/pio.h"
+#include "vmm/io_bus.h"
 #include "vmm/uart.h"
 
 #define SERIAL_COM1_BASE 0x3f8
@@ -39,7 +39,7 @@ int serial_host_spawn(struct serial_host *s, struct kvm_vm *kvm, const atomic_bo
 /* Waits for the device's hello and hands it the rings. */
 int serial_host_attach(struct serial_host *s, int timeout_ms, struct kerr *err);
 
-int serial_host_register(struct serial_host *s, struct pio_bus *bus, struct kerr *err);
+int serial_host_register(struct serial_host *s, struct io_bus *bus, struct kerr *err);
 
 void serial_host_destroy(struct serial_host *s);
 

@@ -136,7 +136,7 @@ static void uart_write(struct uart *u, uint16_t reg, uint8_t v)
 	}
 }
 
-void uart_access(void *opaque, uint16_t offset, bool is_write, uint8_t *data, unsigned size)
+void uart_access(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size)
 {
 	struct uart *u = opaque;
 

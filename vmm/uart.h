@@ -26,7 +26,7 @@ struct uart {
 void uart_init(struct uart *u, unsigned irq, uart_tx_fn tx, uart_irq_fn set_irq, void *opaque);
 void uart_destroy(struct uart *u);
 
-/* A pio_fn: offset 0..7 within the port's range. */
-void uart_access(void *opaque, uint16_t offset, bool is_write, uint8_t *data, unsigned size);
+/* An io_fn: offset 0..7 within the port's range. */
+void uart_access(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size);
 
 #endif

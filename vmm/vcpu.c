@@ -99,14 +99,14 @@ static void handle_io(struct vcpu *v)
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
-		pio_bus_access(&v->vm->pio, run->io.port, is_write, data, run->io.size);
+		io_bus_access(&v->vm->pio, run->io.port, is_write, data, run->io.size);
 }
 
 static void handle_mmio(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 
-	mmio_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
+	io_bus_access(&v->vm->mmio, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data,
 			run->mmio.len);
 }
 

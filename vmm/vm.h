@@ -9,10 +9,9 @@
 #include "ipc/err.h"
 #include "vmm/cli.h"
 #include "vmm/guest_memory.h"
+#include "vmm/io_bus.h"
 #include "vmm/kvm.h"
-#include "vmm/mmio.h"
 #include "vmm/outcome.h"
-#include "vmm/pio.h"
 #include "vmm/serial.h"
 #include "vmm/topology.h"
 
@@ -23,8 +22,8 @@ struct vm {
 	struct kvm_vm kvm;
 	struct guest_memory mem;
 	struct topology topo;
-	struct pio_bus pio;
-	struct mmio_bus mmio;
+	struct io_bus pio;         /* port I/O */
+	struct io_bus mmio;
 	struct serial_host serial;
 	struct vcpu *vcpus;
 	unsigned nvcpus;

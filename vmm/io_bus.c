@@ -1,12 +1,12 @@
-/* MMIO dispatch; see mmio.h. */
-#include "vmm/mmio.h"
+/* Port I/O and MMIO dispatch; see io_bus.h. */
+#include "vmm/io_bus.h"
 
 #include <errno.h>
 #include <string.h>
 
-int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t len, mmio_fn fn, void *opaque)
+int io_bus_add(struct io_bus *bus, uint64_t base, uint64_t len, io_fn fn, void *opaque)
 {
-	if (bus->count >= MMIO_MAX_HANDLERS)
+	if (bus->count >= IO_BUS_MAX_HANDLERS)
 		return -ENOSPC;
 	if (len == 0 || base + len < base)
 		return -EINVAL;
@@ -22,7 +22,7 @@ int mmio_bus_add(struct mmio_bus *bus, uint64_t base, uint64_t len, mmio_fn fn, 
 	return 0;
 }
 
-void mmio_bus_access(const struct mmio_bus *bus, uint64_t addr, bool is_write, uint8_t *data,
+void io_bus_access(const struct io_bus *bus, uint64_t addr, bool is_write, uint8_t *data,
 		     unsigned size)
 {
 	for (unsigned i = 0; size >= 1 && size <= 8 && i < bus->count; i++) {
