@@ -104,7 +104,7 @@ FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_
 $(FUZZ_DIR)/fuzz_ipc_decode: tests/fuzz/fuzz_ipc_decode.c ipc/msg.c ipc/err.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
-$(FUZZ_DIR)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devproc/virtq.c devproc/guest_ram.c ipc/err.c
+$(FUZZ_DIR)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devproc/virtq.c devproc/guest_ram.c ipc/memfd.c ipc/err.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
 fuzz: $(FUZZERS)

@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ipc/memfd.h"
+
 #define REQUIRED_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
 int guest_ram_attach(struct guest_ram *ram, int memfd, const struct ipc_guest_ram *layout,
@@ -14,18 +16,12 @@ int guest_ram_attach(struct guest_ram *ram, int memfd, const struct ipc_guest_ra
 {
 	const struct ipc_ram_region *last = &layout->regions[layout->nregions - 1];
 	uint64_t need = last->offset + last->size;
-	int seals = fcntl(memfd, F_GET_SEALS);
-	off_t size;
 	void *p;
+	int r;
 
 	memset(ram, 0, sizeof(*ram));
-	if (seals < 0 || (seals & REQUIRED_SEALS) != REQUIRED_SEALS)
-		return kerr_set(err, EPROTO, "guest RAM memfd is not sealed against shrink and grow");
-	/* lseek, not fstat: what a sandboxed device's seccomp policy allows. */
-	size = lseek(memfd, 0, SEEK_END);
-	if (size < 0 || (uint64_t)size < need)
-		return kerr_set(err, EPROTO, "guest RAM memfd of %lld bytes is smaller than its layout "
-				"(%llu bytes)", (long long)size, (unsigned long long)need);
+	if ((r = ipc_memfd_check(memfd, REQUIRED_SEALS, need, "guest RAM", err)) < 0)
+		return r;
 	p = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
 	if (p == MAP_FAILED)
 		return kerr_errno(err, errno, "map %llu MiB of guest RAM", (unsigned long long)(need >> 20));

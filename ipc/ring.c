@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ipc/memfd.h"
+
 #define RING_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
 
 static size_t ring_map_len(uint32_t capacity)
@@ -77,8 +79,7 @@ fail:
 int ipc_ring_attach(struct ipc_ring *r, int memfd, int data_bell, int space_bell,
 		    uint32_t capacity, struct kerr *err)
 {
-	off_t size;
-	int seals, rc;
+	int rc;
 
 	r->memfd = memfd;
 	r->data_bell = data_bell;
@@ -88,20 +89,9 @@ int ipc_ring_attach(struct ipc_ring *r, int memfd, int data_bell, int space_bell
 		rc = kerr_set(err, EINVAL, "ring capacity %u is not a power of two in 64..64Mi", capacity);
 		goto fail;
 	}
-	/* A ring the peer could still shrink would let it crash us with SIGBUS. */
-	seals = fcntl(memfd, F_GET_SEALS);
-	if (seals < 0 || (seals & RING_SEALS) != RING_SEALS) {
-		rc = kerr_set(err, EPROTO, "ring memfd is not sealed against shrink/grow (seals 0x%x)", seals);
-		goto fail;
-	}
-	/* lseek, not fstat: it is all a sandboxed reader's seccomp policy allows for this. */
-	size = lseek(memfd, 0, SEEK_END);
-	if (size < 0 || (uint64_t)size < ring_map_len(capacity)) {
-		rc = kerr_set(err, EPROTO, "ring memfd of %lld bytes is too small for capacity %u",
-			      (long long)size, capacity);
-		goto fail;
-	}
-	rc = ring_map(r, capacity, err);
+	rc = ipc_memfd_check(memfd, RING_SEALS, ring_map_len(capacity), "ring", err);
+	if (rc == 0)
+		rc = ring_map(r, capacity, err);
 	if (rc == 0)
 		return 0;
 fail:
