@@ -3,6 +3,7 @@
 #include "ipc/msg.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -107,6 +108,82 @@ static int validate_guest_ram(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static bool power_of_two_upto(uint32_t v, uint32_t max)
+{
+	return v >= 1 && v <= max && !(v & (v - 1));
+}
+
+static int validate_blk_disk(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_blk_disk *d = &b->blk_disk;
+
+	if ((d->flags & ~IPC_BLK_READ_ONLY) || d->reserved)
+		return kerr_set(err, EPROTO, "blk disk: unknown flags 0x%x or reserved field set", d->flags);
+	if ((d->iops_burst && !d->iops) || (d->bps_burst && !d->bps))
+		return kerr_set(err, EPROTO, "blk disk: a burst without a rate");
+	return 0;
+}
+
+static int validate_virtio_identity(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_virtio_identity *id = &b->virtio_identity;
+
+	if (id->device_id != IPC_VIRTIO_ID_NET && id->device_id != IPC_VIRTIO_ID_BLK &&
+	    id->device_id != IPC_VIRTIO_ID_CONSOLE)
+		return kerr_set(err, EPROTO, "virtio identity: device id %u is not served", id->device_id);
+	if (id->num_queues == 0 || id->num_queues > IPC_VIRTIO_MAX_QUEUES)
+		return kerr_set(err, EPROTO, "virtio identity: %u queues (1..%d)", id->num_queues,
+				IPC_VIRTIO_MAX_QUEUES);
+	if (!power_of_two_upto(id->queue_num_max, IPC_VIRTQ_MAX_SIZE))
+		return kerr_set(err, EPROTO, "virtio identity: queue size %u is not a power of two "
+				"in 1..%d", id->queue_num_max, IPC_VIRTQ_MAX_SIZE);
+	if (id->features & ~IPC_VIRTIO_FEATURES_ALLOWED)
+		return kerr_set(err, EPROTO, "virtio identity: features 0x%llx outside what the "
+				"transport implements", (unsigned long long)id->features);
+	if (id->config_len > IPC_VIRTIO_CONFIG_MAX || id->reserved)
+		return kerr_set(err, EPROTO, "virtio identity: config of %u bytes (at most %d) or "
+				"reserved field set", id->config_len, IPC_VIRTIO_CONFIG_MAX);
+	return 0;
+}
+
+static int validate_virtio_kick(const union ipc_body *b, struct kerr *err)
+{
+	if (b->virtio_kick.queue >= IPC_VIRTIO_MAX_QUEUES || b->virtio_kick.reserved)
+		return kerr_set(err, EPROTO, "virtio kick: queue %u (< %d) or reserved field set",
+				b->virtio_kick.queue, IPC_VIRTIO_MAX_QUEUES);
+	return 0;
+}
+
+static int validate_virtio_start(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_virtio_start *s = &b->virtio_start;
+
+	if (s->nqueues == 0 || s->nqueues > IPC_VIRTIO_MAX_QUEUES || s->reserved)
+		return kerr_set(err, EPROTO, "virtio start: %u queues (1..%d) or reserved field set",
+				s->nqueues, IPC_VIRTIO_MAX_QUEUES);
+	if (s->features & ~IPC_VIRTIO_FEATURES_ALLOWED)
+		return kerr_set(err, EPROTO, "virtio start: features 0x%llx outside the transport's",
+				(unsigned long long)s->features);
+	for (unsigned i = 0; i < s->nqueues; i++) {
+		const struct ipc_virtq_setup *q = &s->queue[i];
+
+		if (q->ready > 1)
+			return kerr_set(err, EPROTO, "virtio start: queue %u ready is %u", i, q->ready);
+		if (q->ready && !power_of_two_upto(q->size, IPC_VIRTQ_MAX_SIZE))
+			return kerr_set(err, EPROTO, "virtio start: queue %u size %u is not a power "
+					"of two in 1..%d", i, q->size, IPC_VIRTQ_MAX_SIZE);
+	}
+	return 0;
+}
+
+static int validate_device_stats(const union ipc_body *b, struct kerr *err)
+{
+	if (b->device_stats.role == 0 || b->device_stats.role > IPC_ROLE_MAX || b->device_stats.reserved)
+		return kerr_set(err, EPROTO, "device stats: role %u out of range or reserved field set",
+				b->device_stats.role);
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -118,6 +195,16 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_GUEST_MILESTONE] = { "guest-milestone", sizeof(struct ipc_guest_milestone), 0,
 				      validate_guest_milestone },
 	[IPC_MSG_GUEST_RAM] = { "guest-ram", sizeof(struct ipc_guest_ram), 1, validate_guest_ram },
+	[IPC_MSG_BLK_DISK] = { "blk-disk", sizeof(struct ipc_blk_disk), 1, validate_blk_disk },
+	[IPC_MSG_VIRTIO_IDENTITY] = { "virtio-identity", sizeof(struct ipc_virtio_identity), 0,
+				      validate_virtio_identity },
+	[IPC_MSG_VIRTIO_IRQ] = { "virtio-irq", sizeof(struct ipc_empty), 2, validate_empty },
+	[IPC_MSG_VIRTIO_KICK] = { "virtio-kick", sizeof(struct ipc_virtio_kick), 1, validate_virtio_kick },
+	[IPC_MSG_VIRTIO_START] = { "virtio-start", sizeof(struct ipc_virtio_start), 0,
+				   validate_virtio_start },
+	[IPC_MSG_VIRTIO_RESET] = { "virtio-reset", sizeof(struct ipc_empty), 0, validate_empty },
+	[IPC_MSG_DEVICE_STATS] = { "device-stats", sizeof(struct ipc_device_stats), 0,
+				   validate_device_stats },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

@@ -27,6 +27,13 @@ enum ipc_msg_type {
 	IPC_MSG_GUEST_TEXT,   /* device → vmm: a chunk of panic or result text */
 	IPC_MSG_GUEST_MILESTONE, /* device → vmm: the guest reached a point worth timing */
 	IPC_MSG_GUEST_RAM,    /* vmm → device: guest RAM; fds: its sealed memfd */
+	IPC_MSG_BLK_DISK,     /* vmm → blk device: the disk and its limits; fds: the disk */
+	IPC_MSG_VIRTIO_IDENTITY, /* device → vmm: device id, features, queues, config space */
+	IPC_MSG_VIRTIO_IRQ,   /* vmm → device: fds: the irqfd eventfd, the status page memfd */
+	IPC_MSG_VIRTIO_KICK,  /* vmm → device: one queue's kick eventfd (KVM_IOEVENTFD) */
+	IPC_MSG_VIRTIO_START, /* vmm → device: DRIVER_OK: negotiated features, queue layouts */
+	IPC_MSG_VIRTIO_RESET, /* vmm → device: the driver reset the device: stop every queue */
+	IPC_MSG_DEVICE_STATS, /* device → vmm: what a virtio device served, sent before DONE */
 	IPC_MSG_TYPE_END
 };
 
@@ -114,6 +121,73 @@ struct ipc_guest_ram {
 	struct ipc_ram_region regions[IPC_RAM_MAX_REGIONS];
 };
 
+/* virtio devices (see devproc/virtio_dev.h and vmm/virtio_host.h). The setup order is
+ * GUEST_RAM, the role's own message (BLK_DISK), VIRTIO_IDENTITY back, then VIRTIO_IRQ and
+ * one VIRTIO_KICK per queue; START and RESET follow the driver; SHUTDOWN ends it. */
+#define IPC_VIRTIO_MAX_QUEUES  8
+#define IPC_VIRTIO_CONFIG_MAX  256
+#define IPC_VIRTQ_MAX_SIZE     1024
+#define IPC_VIRTIO_STATUS_PAGE 4096u   /* the shared page: InterruptStatus is its first word */
+#define IPC_VIRTIO_INT_USED_BUFFER 1u  /* InterruptStatus bits (virtio 1.2 §4.2.2) */
+#define IPC_VIRTIO_INT_CONFIG      2u
+
+/* The virtio device ids ktstr serves (virtio 1.2 §5). */
+#define IPC_VIRTIO_ID_NET     1
+#define IPC_VIRTIO_ID_BLK     2
+#define IPC_VIRTIO_ID_CONSOLE 3
+
+/* Feature bits a device may offer: its own (0-23), INDIRECT_DESC (28), EVENT_IDX (29) and
+ * VERSION_1 (32). The transport implements nothing else (no packed rings, no IOMMU). */
+#define IPC_VIRTIO_FEATURES_ALLOWED (0xffffffull | (1ull << 28) | (1ull << 29) | (1ull << 32))
+
+struct ipc_virtio_identity {
+	uint32_t device_id;        /* one of IPC_VIRTIO_ID_* */
+	uint16_t num_queues;       /* 1..IPC_VIRTIO_MAX_QUEUES */
+	uint16_t queue_num_max;    /* a power of two, 1..IPC_VIRTQ_MAX_SIZE */
+	uint64_t features;         /* within IPC_VIRTIO_FEATURES_ALLOWED */
+	uint32_t config_len;       /* 0..IPC_VIRTIO_CONFIG_MAX */
+	uint32_t reserved;         /* must be zero */
+	uint8_t config[IPC_VIRTIO_CONFIG_MAX];
+};
+
+struct ipc_virtio_kick {
+	uint32_t queue;            /* < IPC_VIRTIO_MAX_QUEUES */
+	uint32_t reserved;         /* must be zero */
+};
+
+struct ipc_virtq_setup {
+	uint32_t size;             /* entries; a power of two up to IPC_VIRTQ_MAX_SIZE when ready */
+	uint32_t ready;            /* 0 or 1: the driver enabled this queue */
+	uint64_t desc, driver, device;   /* guest physical ring addresses, checked by the device */
+};
+
+struct ipc_virtio_start {
+	uint64_t features;         /* what the driver accepted (a subset of what was offered) */
+	uint32_t nqueues;          /* 1..IPC_VIRTIO_MAX_QUEUES */
+	uint32_t reserved;         /* must be zero */
+	struct ipc_virtq_setup queue[IPC_VIRTIO_MAX_QUEUES];
+};
+
+#define IPC_BLK_READ_ONLY 1u   /* flags: refuse writes with VIRTIO_BLK_S_IOERR */
+
+/* Rates of 0 are unlimited; a burst of 0 means one second's worth of the rate. */
+struct ipc_blk_disk {
+	uint32_t flags;            /* IPC_BLK_READ_ONLY or 0 */
+	uint32_t reserved;         /* must be zero */
+	uint64_t iops, iops_burst; /* requests per second, bucket size in requests */
+	uint64_t bps, bps_burst;   /* bytes per second, bucket size in bytes */
+};
+
+struct ipc_device_stats {
+	uint32_t role;             /* enum sandbox_role */
+	uint32_t reserved;         /* must be zero */
+	uint64_t requests;         /* chains served */
+	uint64_t bad_requests;     /* malformed chains answered with an error or dropped */
+	uint64_t bytes_read;       /* moved from the backend to the guest */
+	uint64_t bytes_written;    /* moved from the guest to the backend */
+	uint64_t throttled_ms;     /* time spent waiting for the rate limits */
+};
+
 union ipc_body {
 	struct ipc_hello hello;
 	struct ipc_error error;
@@ -123,6 +197,11 @@ union ipc_body {
 	struct ipc_guest_text guest_text;
 	struct ipc_guest_milestone guest_milestone;
 	struct ipc_guest_ram guest_ram;
+	struct ipc_blk_disk blk_disk;
+	struct ipc_virtio_identity virtio_identity;
+	struct ipc_virtio_kick virtio_kick;
+	struct ipc_virtio_start virtio_start;
+	struct ipc_device_stats device_stats;
 };
 
 struct ipc_msg {

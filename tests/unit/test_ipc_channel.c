@@ -259,6 +259,83 @@ static void test_guest_ram_layouts(void **state)
 	expect_ram_rejected(&g, "empty");
 }
 
+/* The virtio setup messages: each bad field is named; a good one passes. */
+static void expect_body(unsigned type, const void *body, size_t size, unsigned nfds, const char *why)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body)] = { 0 };
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err = { 0 };
+	int fds[IPC_MAX_FDS];
+
+	build_raw(buf, type, (uint32_t)size, nfds);
+	memcpy(buf + sizeof(struct ipc_hdr), body, size);
+	if (why) {
+		expect_rejected(buf, sizeof(struct ipc_hdr) + size, nfds, why);
+		return;
+	}
+	pair_open(&p);
+	for (unsigned i = 0; i < nfds; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	send_raw(p.a.fd, buf, sizeof(struct ipc_hdr) + size, fds, nfds);
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	if (ipc_recv(&p.b, &m, &err) < 0)
+		fail_msg("%s rejected: %s", ipc_msg_name(type), err.msg);
+	assert_int_equal(m.type, type);
+	ipc_msg_close_fds(&m);
+	pair_close(&p);
+}
+
+static void test_virtio_identity(void **state)
+{
+	struct ipc_virtio_identity id = { .device_id = IPC_VIRTIO_ID_BLK, .num_queues = 1,
+					  .queue_num_max = 256, .features = 1ull << 29, .config_len = 24 };
+	struct ipc_virtio_identity bad;
+
+	(void)state;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &id, sizeof(id), 0, NULL);
+	bad = id, bad.device_id = 4;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "device id 4");
+	bad = id, bad.num_queues = 9;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "9 queues");
+	bad = id, bad.queue_num_max = 384;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "queue size 384");
+	bad = id, bad.queue_num_max = 2048;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "queue size 2048");
+	bad = id, bad.features |= 1ull << 34;   /* packed rings: not implemented */
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "features 0x420000000");
+	bad = id, bad.config_len = 257;
+	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "config of 257 bytes");
+}
+
+static void test_virtio_start_and_kick(void **state)
+{
+	struct ipc_virtio_start st = { .features = 1ull << 32, .nqueues = 2 };
+	struct ipc_virtio_start bad;
+	struct ipc_virtio_kick k = { .queue = 7 };
+	struct ipc_blk_disk d = { .flags = IPC_BLK_READ_ONLY, .bps = 1 << 20 };
+
+	(void)state;
+	st.queue[0] = (struct ipc_virtq_setup){ .size = 128, .ready = 1, .desc = 0x1000 };
+	st.queue[1] = (struct ipc_virtq_setup){ .size = 3, .ready = 0 };   /* unused: size ignored */
+	expect_body(IPC_MSG_VIRTIO_START, &st, sizeof(st), 0, NULL);
+	bad = st, bad.queue[1].ready = 1;
+	expect_body(IPC_MSG_VIRTIO_START, &bad, sizeof(bad), 0, "queue 1 size 3");
+	bad = st, bad.queue[0].ready = 2;
+	expect_body(IPC_MSG_VIRTIO_START, &bad, sizeof(bad), 0, "queue 0 ready is 2");
+	bad = st, bad.nqueues = 0;
+	expect_body(IPC_MSG_VIRTIO_START, &bad, sizeof(bad), 0, "0 queues");
+	expect_body(IPC_MSG_VIRTIO_KICK, &k, sizeof(k), 1, NULL);
+	k.queue = 8;
+	expect_body(IPC_MSG_VIRTIO_KICK, &k, sizeof(k), 1, "queue 8");
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, NULL);
+	d.bps = 0, d.bps_burst = 4096;
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "burst without a rate");
+	d.bps_burst = 0, d.flags = 2;
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "unknown flags 0x2");
+}
+
 static void test_peer_closed(void **state)
 {
 	struct pair p;
@@ -284,6 +361,8 @@ int main(void)
 		cmocka_unit_test(test_fds_on_a_message_without_fds),
 		cmocka_unit_test(test_invalid_bodies),
 		cmocka_unit_test(test_guest_ram_layouts),
+		cmocka_unit_test(test_virtio_identity),
+		cmocka_unit_test(test_virtio_start_and_kick),
 		cmocka_unit_test(test_peer_closed),
 	};
 
