@@ -16,5 +16,6 @@ struct devproc_ctx {
 typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
 
 int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err);
+int devproc_blk_run(struct devproc_ctx *ctx, struct kerr *err);
 
 #endif
