@@ -83,7 +83,7 @@ TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
-$(O)/tests/%: $(O)/obj/tests/harness/%.o $(TEST_LIBS)
+$(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
