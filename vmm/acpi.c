@@ -136,6 +136,22 @@ static void dsdt_uart(struct aml *a, unsigned idx, const struct acpi_uart *u)
 	aml_close(a);
 }
 
+static void dsdt_virtio(struct aml *a, unsigned idx, const struct acpi_virtio *v)
+{
+	char name[5];
+
+	snprintf(name, sizeof(name), "VR%02u", idx);
+	aml_device_open(a, name);
+	aml_name_string(a, "_HID", "LNRO0005");
+	aml_name_int(a, "_UID", idx);
+	aml_name_int(a, "_CCA", 1);   /* cache-coherent DMA */
+	aml_crs_open(a);
+	aml_res_mem32(a, v->base, v->len);
+	aml_res_interrupt(a, v->gsi);
+	aml_crs_close(a);
+	aml_close(a);
+}
+
 static uint64_t build_dsdt(struct acpi_writer *w, const struct acpi_config *cfg)
 {
 	struct aml a;
@@ -151,6 +167,8 @@ static uint64_t build_dsdt(struct acpi_writer *w, const struct acpi_config *cfg)
 	aml_scope_open(&a, "\\_SB");
 	for (unsigned i = 0; i < cfg->n_uarts && i < ACPI_MAX_UARTS; i++)
 		dsdt_uart(&a, i, &cfg->uarts[i]);
+	for (unsigned i = 0; i < cfg->n_virtio && i < ACPI_MAX_VIRTIO; i++)
+		dsdt_virtio(&a, i, &cfg->virtio[i]);
 	aml_close(&a);
 	if (a.failed) {
 		kerr_set(w->err, ENOSPC, "DSDT: AML does not fit in the ACPI area");

@@ -20,12 +20,23 @@ struct acpi_uart {
 	uint8_t irq;
 };
 
+#define ACPI_MAX_VIRTIO  4
+
+/* A virtio-mmio window: a LNRO0005 device, which is how Linux finds virtio-mmio on ACPI. */
+struct acpi_virtio {
+	uint32_t base;
+	uint32_t len;
+	uint32_t gsi;     /* edge, active high */
+};
+
 /* Devices are announced in the DSDT so Linux maps their interrupts through ACPI: with a
  * hardware-reduced FADT there is no legacy PIC and no identity mapping of ISA IRQs. */
 struct acpi_config {
 	const struct topology *topology;
 	const struct acpi_uart *uarts;
 	unsigned n_uarts;
+	const struct acpi_virtio *virtio;
+	unsigned n_virtio;
 };
 
 /* Where each table landed, for tests and for the XSDT. */

@@ -36,6 +36,11 @@ void cli_print_help(void)
 	       "  --memory MIB         guest RAM in MiB (default %u, at least %u; above 3072 the\n"
 	       "                       rest is placed above 4 GiB)\n"
 	       "  --timeout SEC        end the VM after SEC seconds (default %u; 0: never)\n"
+	       "  --disk PATH[,ro][,iops=N][,bps=N][,iops_burst=N][,bps_burst=N]\n"
+	       "                       a virtio-blk disk (/dev/vda) backed by a file or block\n"
+	       "                       device whose size is a multiple of 512; ro: read-only;\n"
+	       "                       iops/bps: rate limits the guest feels as waiting (bursts\n"
+	       "                       default to one second's worth)\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
@@ -95,7 +100,7 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID };
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK };
 
 static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
 {
@@ -128,6 +133,12 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_DISK:
+		if (cfg->have_disk)
+			return kerr_set(err, EINVAL, "--disk: only one disk is supported (got \"%s\" too)",
+					arg);
+		cfg->have_disk = true;
+		return disk_parse(arg, &cfg->disk, err);
 	case 'h': cfg->show_help = true; return 0;
 	case 'V': cfg->show_version = true; return 0;
 	default: return kerr_set(err, EINVAL, "internal: option %d", c);
@@ -156,6 +167,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "results", required_argument, NULL, OPT_RESULTS },
 		{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 		{ "sandbox-id", required_argument, NULL, OPT_SANDBOX_ID },
+		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

@@ -9,6 +9,7 @@
 
 #include "ipc/err.h"
 #include "policy/sandbox.h"
+#include "vmm/disk.h"
 
 #define CLI_DEFAULT_MEMORY_MIB 512u
 #define CLI_MIN_MEMORY_MIB     128u
@@ -29,6 +30,8 @@ struct vmm_config {
 	unsigned cpus;
 	uint64_t memory_mib;
 	unsigned timeout_s;          /* 0: none */
+	bool have_disk;
+	struct disk_config disk;     /* --disk */
 	char **payload;              /* argv after --, NULL-terminated; NULL when none */
 	bool show_help;
 	bool show_version;

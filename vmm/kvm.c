@@ -108,3 +108,23 @@ int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level)
 
 	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0 ? -errno : 0;
 }
+
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t datamatch, int fd, struct kerr *err)
+{
+	struct kvm_ioeventfd io = { .datamatch = datamatch, .addr = addr, .len = 4, .fd = fd,
+				    .flags = KVM_IOEVENTFD_FLAG_DATAMATCH };
+
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &io) < 0)
+		return kerr_errno(err, errno, "KVM_IOEVENTFD at 0x%llx for value %u",
+				  (unsigned long long)addr, datamatch);
+	return 0;
+}
+
+int kvm_vm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, struct kerr *err)
+{
+	struct kvm_irqfd irq = { .fd = (uint32_t)fd, .gsi = gsi };
+
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irq) < 0)
+		return kerr_errno(err, errno, "KVM_IRQFD for GSI %u", gsi);
+	return 0;
+}

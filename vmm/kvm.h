@@ -25,4 +25,10 @@ int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem, struct 
 /* Drives an ISA/IOAPIC interrupt line of the in-kernel irqchip. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);
 
+/* A 4-byte MMIO write of `datamatch` at addr signals fd in the kernel (no exit). */
+int kvm_vm_ioeventfd(struct kvm_vm *vm, uint64_t addr, uint32_t datamatch, int fd, struct kerr *err);
+
+/* A write to fd raises the edge GSI in the in-kernel irqchip. */
+int kvm_vm_irqfd(struct kvm_vm *vm, int fd, unsigned gsi, struct kerr *err);
+
 #endif

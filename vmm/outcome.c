@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "policy/sandbox.h"
 #include "vmm/json.h"
 
 void outcome_init(struct outcome *o)
@@ -64,6 +65,12 @@ void outcome_take(struct outcome *o, const struct ipc_msg *m)
 		else if ((g->flags & IPC_TEXT_LAST))
 			t->truncated = true;
 	}
+}
+
+void outcome_add_device(struct outcome *o, const struct ipc_device_stats *s)
+{
+	if (o->n_devices < OUTCOME_MAX_DEVICES)
+		o->devices[o->n_devices++] = *s;
 }
 
 bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,
@@ -141,6 +148,22 @@ static void write_ms(FILE *f, const char *name, double ms)
 		fprintf(f, "\"%s\": %.3f", name, ms);
 }
 
+static void write_devices(FILE *f, const struct outcome *o)
+{
+	fputs("  \"devices\": [", f);
+	for (unsigned i = 0; i < o->n_devices; i++) {
+		const struct ipc_device_stats *d = &o->devices[i];
+
+		fprintf(f, "%s{ \"role\": \"%s\", \"requests\": %llu, \"bad_requests\": %llu, "
+			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu }",
+			i ? ", " : "", sandbox_role_name((enum sandbox_role)d->role),
+			(unsigned long long)d->requests, (unsigned long long)d->bad_requests,
+			(unsigned long long)d->bytes_read, (unsigned long long)d->bytes_written,
+			(unsigned long long)d->throttled_ms);
+	}
+	fputs("],\n", f);
+}
+
 static void write_body(FILE *f, const struct outcome *o)
 {
 	fprintf(f, "{\n  \"outcome\": \"%s\",\n  \"exit_code\": %d,\n", outcome_name(o),
@@ -160,6 +183,7 @@ static void write_body(FILE *f, const struct outcome *o)
 	fprintf(f, ",\n  \"truncated\": %s,\n",
 		(o->text[IPC_TEXT_RESULT].truncated || o->text[IPC_TEXT_PANIC].truncated ||
 		 o->text[IPC_TEXT_KERNEL_PANIC].truncated) ? "true" : "false");
+	write_devices(f, o);
 	fprintf(f, "  \"timings_ms\": { \"start_to_first_run\": %.3f, \"running\": %.3f, ",
 		o->ms_to_first_run, o->ms_running);
 	write_ms(f, "first_run_to_init", o->ms_first_run_to_init);

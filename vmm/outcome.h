@@ -19,6 +19,7 @@
 
 #define OUTCOME_TEXT_MAX   (1u << 20)   /* per kind; beyond it text is cut and marked */
 #define OUTCOME_MAX_BLOCKS 256
+#define OUTCOME_MAX_DEVICES 4
 
 enum vm_end_reason {
 	VM_END_NONE,
@@ -49,6 +50,8 @@ struct outcome {
 	double ms_running;          /* first KVM_RUN -> end */
 	double ms_first_run_to_init;   /* first KVM_RUN -> /init start; < 0: never seen */
 	double ms_init_to_end;         /* /init start -> end; < 0: never seen */
+	struct ipc_device_stats devices[OUTCOME_MAX_DEVICES];   /* what each virtio device served */
+	unsigned n_devices;
 };
 
 void outcome_init(struct outcome *o);
@@ -56,6 +59,9 @@ void outcome_free(struct outcome *o);
 
 /* Takes in one validated message from a device (exit status or text). */
 void outcome_take(struct outcome *o, const struct ipc_msg *m);
+
+/* Records what a virtio device reported serving (once per device, at its end). */
+void outcome_add_device(struct outcome *o, const struct ipc_device_stats *s);
 
 /* The text of the n-th completed piece of a kind, or of the unfinished one after them. */
 bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,

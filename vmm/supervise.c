@@ -58,25 +58,53 @@ static void take_message(void *opaque, const struct ipc_msg *m)
 	outcome_take(opaque, m);
 }
 
-static void device_failed(struct vm *vm, struct kerr *e)
+struct virtio_msg_ctx {
+	struct outcome *o;
+	const struct devhost *dev;
+};
+
+/* A virtio device may only report its own stats; anything else it sends is ignored. */
+static void take_virtio_message(void *opaque, const struct ipc_msg *m)
 {
-	if (vm->serial.dev.pidfd >= 0) {
-		struct pollfd p = { .fd = vm->serial.dev.pidfd, .events = POLLIN };
+	struct virtio_msg_ctx *c = opaque;
+
+	if (m->type == IPC_MSG_DEVICE_STATS && m->body.device_stats.role == (uint32_t)c->dev->role)
+		outcome_add_device(c->o, &m->body.device_stats);
+}
+
+static void device_failed(struct vm *vm, struct devhost *dev, struct kerr *e)
+{
+	if (dev->pidfd >= 0) {
+		struct pollfd p = { .fd = dev->pidfd, .events = POLLIN };
 
 		if (poll(&p, 1, 200) == 1) {
 			char how[128];
 
-			devhost_kill(&vm->serial.dev);
-			devhost_describe_exit(&vm->serial.dev, how, sizeof(how));
-			kerr_wrap(e, "serial device process %s", how);
+			devhost_kill(dev);
+			devhost_describe_exit(dev, how, sizeof(how));
+			kerr_wrap(e, "%s device process %s", sandbox_role_name(dev->role), how);
 		}
 	}
 	vm_request_end(vm, VM_END_HOST_ERROR, e);
 }
 
+static void pump_virtio(struct vm *vm, struct outcome *o, const struct pollfd *p)
+{
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		struct devhost *dev = &vm->virtio[i].host.dev;
+		struct virtio_msg_ctx c = { o, dev };
+		struct kerr e;
+
+		if (!vm->virtio[i].used || !p[i].revents || dev->ch.dead)
+			continue;
+		if (devhost_pump(dev, take_virtio_message, &c, &e) < 0)
+			device_failed(vm, dev, &e);
+	}
+}
+
 static void watch_once(struct vm *vm, struct watch *w, struct outcome *o)
 {
-	struct pollfd p[4] = {
+	struct pollfd p[4 + VM_VIRTIO_SLOTS] = {
 		{ .fd = vm->end_event, .events = POLLIN },
 		{ .fd = vm->serial.dev.ch.fd, .events = POLLIN },
 		{ .fd = w->signal_fd, .events = POLLIN },
@@ -84,10 +112,14 @@ static void watch_once(struct vm *vm, struct watch *w, struct outcome *o)
 	};
 	struct kerr e;
 
-	if (poll(p, 4, -1) < 0)
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
+		p[4 + i] = (struct pollfd){ .fd = vm->virtio[i].used ? vm->virtio[i].host.dev.ch.fd : -1,
+					    .events = POLLIN };
+	if (poll(p, 4 + VM_VIRTIO_SLOTS, -1) < 0)
 		return;
 	if (p[1].revents && devhost_pump(&vm->serial.dev, take_message, o, &e) < 0)
-		device_failed(vm, &e);
+		device_failed(vm, &vm->serial.dev, &e);
+	pump_virtio(vm, o, p + 4);
 	if (p[2].revents & POLLIN)
 		vm_request_end(vm, VM_END_SIGNAL, NULL);
 	if (p[3].revents & POLLIN)
@@ -118,17 +150,29 @@ static void stop_vcpus(struct vm *vm)
 		vcpu_join(&vm->vcpus[i]);
 }
 
-/* After the vCPUs stop: the serial device drains its rings and sends the rest. */
-static void finish_devices(struct vm *vm, struct outcome *o)
+static void finish_device(struct vm *vm, struct devhost *dev, devhost_msg_fn fn, void *opaque)
 {
 	struct kerr e;
 
-	if (devhost_finish(&vm->serial.dev, DEVICE_FINISH_MS, take_message, o, &e) < 0) {
+	if (devhost_finish(dev, DEVICE_FINISH_MS, fn, opaque, &e) < 0) {
 		char how[128];
 
-		devhost_describe_exit(&vm->serial.dev, how, sizeof(how));
-		kerr_wrap(&e, "serial device process (%s)", how);
+		devhost_describe_exit(dev, how, sizeof(how));
+		kerr_wrap(&e, "%s device process (%s)", sandbox_role_name(dev->role), how);
 		vm_request_end(vm, VM_END_HOST_ERROR, &e);
+	}
+}
+
+/* After the vCPUs stop: the serial device drains its rings and sends the rest; the virtio
+ * devices report what they served. */
+static void finish_devices(struct vm *vm, struct outcome *o)
+{
+	finish_device(vm, &vm->serial.dev, take_message, o);
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		struct virtio_msg_ctx c = { o, &vm->virtio[i].host.dev };
+
+		if (vm->virtio[i].used)
+			finish_device(vm, &vm->virtio[i].host.dev, take_virtio_message, &c);
 	}
 }
 

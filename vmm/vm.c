@@ -79,7 +79,10 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 		{ SERIAL_COM1_BASE, SERIAL_COM1_IRQ }, { SERIAL_COM2_BASE, SERIAL_COM2_IRQ },
 	};
 	char cmdline[BOOT_CMDLINE_MAX];
-	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2 };
+	struct acpi_virtio virtio[ACPI_MAX_VIRTIO];
+	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2,
+				    .virtio = virtio,
+				    .n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO) };
 	struct acpi_tables tables;
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_path = vm->cfg->initrd,
 				       .cmdline = cmdline };
@@ -114,18 +117,19 @@ static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct
 
 static int build(struct vm *vm, struct kerr *err)
 {
-	static struct i8042 kbd;
 	struct bzimage_entry entry;
 	int r;
 
 	if ((r = guest_memory_create(&vm->mem, vm->cfg->memory_mib << 20, err)) < 0 ||
 	    (r = kvm_vm_create(&vm->kvm, err)) < 0 ||
 	    (r = start_serial(vm, err)) < 0 ||
+	    (r = vm_virtio_start(vm, err)) < 0 ||
 	    (r = kvm_vm_map_memory(&vm->kvm, &vm->mem, err)) < 0 ||
 	    (r = load_guest(vm, &entry, err)) < 0 ||
 	    (r = create_vcpus(vm, &entry, err)) < 0 ||
 	    (r = serial_host_register(&vm->serial, &vm->pio, err)) < 0 ||
-	    (r = i8042_register(&kbd, &vm->pio, on_reset, vm, err)) < 0)
+	    (r = i8042_register(&vm->kbd, &vm->pio, on_reset, vm, err)) < 0 ||
+	    (r = vm_virtio_wire(vm, err)) < 0)
 		return r;
 	return serial_host_attach(&vm->serial, SERIAL_HELLO_TIMEOUT_MS, err);
 }
@@ -157,6 +161,8 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	for (int i = 0; i < 2; i++)
 		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =
 			vm->serial.com[i].ring.space_bell = -1;
+	vm->disk_fd = -1;
+	vm_virtio_init(vm);
 	vm->topo = (struct topology){ .llcs = 1, .cores_per_llc = cfg->cpus, .threads_per_core = 1 };
 	pthread_mutex_init(&vm->end_lock, NULL);
 	vm->end_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -168,6 +174,9 @@ static void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
 	serial_host_destroy(&vm->serial);
+	vm_virtio_destroy(vm);
+	if (vm->disk_fd >= 0)
+		close(vm->disk_fd);
 	kvm_vm_destroy(&vm->kvm);
 	guest_memory_destroy(&vm->mem);
 	if (vm->end_event >= 0)
@@ -197,24 +206,31 @@ static void record_timings(struct outcome *o, const struct timespec *start,
 
 int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *err)
 {
-	static struct vm vm;
 	struct timespec t_run;
+	struct vm *vm;
 	int r;
 
 	if ((r = check_input("--kernel", cfg->kernel, err)) < 0 ||
 	    (r = check_input("--initrd", cfg->initrd, err)) < 0)
 		return r;
-	vm_init(&vm, cfg);
-	if (vm.end_event < 0)
-		return kerr_errno(err, errno, "eventfd");
-	if ((r = vcpu_signals_init(err)) < 0 || (r = build(&vm, err)) < 0) {
-		vm_destroy(&vm);
+	vm = malloc(sizeof(*vm));
+	if (!vm)
+		return kerr_set(err, ENOMEM, "allocate the VM");
+	vm_init(vm, cfg);
+	if (vm->end_event < 0)
+		r = kerr_errno(err, errno, "eventfd");
+	else if (cfg->have_disk)
+		r = disk_open(&cfg->disk, &vm->disk_fd, &vm->disk_msg, err);
+	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {
+		vm_destroy(vm);
+		free(vm);
 		return r;
 	}
 	/* The vCPU threads start next and enter KVM_RUN at once: this is "first KVM_RUN". */
 	clock_gettime(CLOCK_MONOTONIC, &t_run);
-	r = supervise_run(&vm, outcome, err);
+	r = supervise_run(vm, outcome, err);
 	record_timings(outcome, &cfg->start_time, &t_run);
-	vm_destroy(&vm);
+	vm_destroy(vm);
+	free(vm);
 	return r;
 }

@@ -9,11 +9,13 @@
 #include "ipc/err.h"
 #include "vmm/cli.h"
 #include "vmm/guest_memory.h"
+#include "vmm/i8042.h"
 #include "vmm/io_bus.h"
 #include "vmm/kvm.h"
 #include "vmm/outcome.h"
 #include "vmm/serial.h"
 #include "vmm/topology.h"
+#include "vmm/vm_virtio.h"
 
 struct vcpu;
 
@@ -25,6 +27,10 @@ struct vm {
 	struct io_bus pio;         /* port I/O */
 	struct io_bus mmio;
 	struct serial_host serial;
+	struct i8042 kbd;              /* the reset line */
+	struct vm_virtio virtio[VM_VIRTIO_SLOTS];
+	int disk_fd;                   /* --disk, opened before anything else; -1: none */
+	struct ipc_blk_disk disk_msg;
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	atomic_bool stopping;          /* every vCPU leaves KVM_RUN and exits its thread */

@@ -23,8 +23,11 @@ struct built {
 static void build(struct built *b, unsigned cpus)
 {
 	static const struct acpi_uart uarts[] = { { 0x3f8, 4 }, { 0x2f8, 3 } };
+	static const struct acpi_virtio virtio[] = { { 0xc0000000u, 0x1000, 5 },
+						     { 0xc0001000u, 0x1000, 6 } };
 	static struct topology topo;
-	struct acpi_config cfg = { .topology = &topo, .uarts = uarts, .n_uarts = 2 };
+	struct acpi_config cfg = { .topology = &topo, .uarts = uarts, .n_uarts = 2,
+				   .virtio = virtio, .n_virtio = 2 };
 	struct kerr err;
 
 	topo = (struct topology){ .llcs = 1, .cores_per_llc = cpus, .threads_per_core = 1 };
@@ -162,6 +165,31 @@ static void test_dsdt_describes_the_uarts(void **state)
 	guest_memory_destroy(&b.mem);
 }
 
+/* Virtio-mmio windows as LNRO0005 devices: the memory window and an edge, active-high
+ * interrupt, as iasl decodes them. */
+static void test_dsdt_describes_virtio_mmio(void **state)
+{
+	struct built b;
+	char *dsl, *vr1;
+
+	(void)state;
+	build(&b, 1);
+	dsl = disassemble(&b, "DSDT");
+	assert_non_null(strstr(dsl, "Device (VR00)"));
+	vr1 = strstr(dsl, "Device (VR01)");
+	assert_non_null(vr1);
+	assert_non_null(strstr(vr1, "Name (_HID, \"LNRO0005\")"));
+	assert_non_null(strstr(vr1, "Name (_UID, One)"));
+	assert_non_null(strstr(vr1, "Memory32Fixed (ReadWrite,"));
+	assert_non_null(strstr(vr1, "0xC0001000,         // Address Base"));
+	assert_non_null(strstr(vr1, "0x00001000,         // Address Length"));
+	assert_non_null(strstr(vr1, "Interrupt (ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, )"));
+	assert_non_null(strstr(vr1, "0x00000006,"));
+	assert_non_null(strstr(dsl, "0x00000005,"));
+	free(dsl);
+	guest_memory_destroy(&b.mem);
+}
+
 /* Packages longer than 63 bytes need multi-byte PkgLengths: many devices exercise them. */
 static void test_long_packages(void **state)
 {
@@ -205,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_madt_decodes),
 		cmocka_unit_test(test_fadt_is_hardware_reduced),
 		cmocka_unit_test(test_dsdt_describes_the_uarts),
+		cmocka_unit_test(test_dsdt_describes_virtio_mmio),
 		cmocka_unit_test(test_long_packages),
 	};
 

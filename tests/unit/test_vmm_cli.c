@@ -116,6 +116,40 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--sandbox-id", "1000:x", "--sandbox-id: \"x\" is not a numeric gid");
 	expect_usage_error("--initrd", "/x", "--kernel is required");
 	expect_usage_error("stray", NULL, "unexpected argument \"stray\"");
+	expect_usage_error("--disk", "/x,rw", "--disk: unknown option \"rw\"");
+	expect_usage_error("--disk", "/x,iops=0", "--disk: iops=0 is not a positive number");
+	expect_usage_error("--disk", "/x,bps=1M", "--disk: bps=1M is not a positive number");
+	expect_usage_error("--disk", ",ro", "names no file");
+	expect_usage_error("--disk", "/x,bps_burst=4096", "bps_burst needs bps");
+}
+
+/* A disk that cannot be used is refused before any VM exists, naming it and why. */
+static void test_bad_disks_named(void **state)
+{
+	static struct run r;
+	char kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", disk[] = "/tmp/ktstr-cli-disk-XXXXXX";
+	int kfd = mkstemp(kernel), dfd = mkstemp(disk);
+
+	(void)state;
+	assert_true(kfd >= 0 && dfd >= 0);
+	assert_int_equal(ftruncate(dfd, 1000), 0);
+	run_vmm(&r, "--kernel", kernel, "--disk", "/nonexistent/disk.img", NULL);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "--disk /nonexistent/disk.img"));
+	run_vmm(&r, "--kernel", kernel, "--disk", disk, NULL);
+	assert_int_not_equal(r.status, 0);
+	if (!strstr(r.err, "size 1000 bytes is not a non-zero multiple of 512"))
+		fail_msg("stderr: %s", r.err);
+	run_vmm(&r, "--kernel", kernel, "--disk", "/tmp", NULL);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "--disk /tmp"));
+	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--disk", disk, NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "only one disk"));
+	close(kfd);
+	close(dfd);
+	unlink(kernel);
+	unlink(disk);
 }
 
 /* Files are checked before any VM exists: a missing kernel is a usage-level error that names
@@ -136,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_bad_options_named),
 		cmocka_unit_test(test_missing_files_named),
+		cmocka_unit_test(test_bad_disks_named),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);

@@ -1,0 +1,227 @@
+/* vmm's half of a virtio device; see virtio_host.h. */
+#include "vmm/virtio_host.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define QUEUE_NOTIFY_OFFSET 0x050
+
+void virtio_host_init(struct virtio_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->dev.pid = -1;
+	h->dev.pidfd = -1;
+	h->dev.ch.fd = -1;
+	h->irqfd = h->status_memfd = -1;
+	for (unsigned i = 0; i < IPC_VIRTIO_MAX_QUEUES; i++)
+		h->kick[i] = -1;
+	pthread_mutex_init(&h->send_lock, NULL);
+}
+
+/* A send from a vCPU thread. A failure means the device is gone, which the supervisor sees
+ * on the channel and reports; the vCPU carries on. */
+static void send_locked(struct virtio_host *h, enum ipc_msg_type type, const void *body)
+{
+	struct kerr ignored;
+
+	pthread_mutex_lock(&h->send_lock);
+	if (!h->dev.ch.dead)
+		ipc_send(&h->dev.ch, type, body, NULL, &ignored);
+	pthread_mutex_unlock(&h->send_lock);
+}
+
+static void on_driver_ok(void *opaque, const struct virtio_mmio *m)
+{
+	struct virtio_host *h = opaque;
+	struct ipc_virtio_start s = { .features = m->driver_features, .nqueues = m->id.num_queues };
+
+	for (unsigned i = 0; i < m->id.num_queues; i++) {
+		const struct virtio_mmio_queue *q = &m->queues[i];
+
+		/* A ready queue of an impossible size goes as not ready: the driver broke it. */
+		bool usable = q->ready && q->num && !(q->num & (q->num - 1));
+
+		s.queue[i] = (struct ipc_virtq_setup){ .size = usable ? q->num : 0, .ready = usable,
+						       .desc = q->desc, .driver = q->driver,
+						       .device = q->device };
+	}
+	send_locked(h, IPC_MSG_VIRTIO_START, &s);
+}
+
+static void on_reset(void *opaque, const struct virtio_mmio *m)
+{
+	struct ipc_empty e = { 0 };
+
+	(void)m;
+	send_locked(opaque, IPC_MSG_VIRTIO_RESET, &e);
+}
+
+static void on_notify(void *opaque, unsigned queue)
+{
+	struct virtio_host *h = opaque;
+	uint64_t one = 1;
+
+	if (queue < IPC_VIRTIO_MAX_QUEUES && h->kick[queue] >= 0 &&
+	    write(h->kick[queue], &one, sizeof(one)) < 0)
+		return;   /* saturated: a kick is pending anyway */
+}
+
+static int send_guest_ram(struct virtio_host *h, const struct guest_memory *mem, struct kerr *err)
+{
+	struct ipc_guest_ram g = { .nregions = mem->nregions };
+
+	if (mem->nregions > IPC_RAM_MAX_REGIONS)
+		return kerr_set(err, EINVAL, "guest RAM has %u regions", mem->nregions);
+	for (unsigned i = 0; i < mem->nregions; i++)
+		g.regions[i] = (struct ipc_ram_region){ mem->regions[i].gpa, mem->regions[i].size,
+							mem->regions[i].offset };
+	return ipc_send(&h->dev.ch, IPC_MSG_GUEST_RAM, &g, &mem->memfd, err);
+}
+
+static int create_status_page(struct virtio_host *h, struct kerr *err)
+{
+	void *p;
+
+	h->status_memfd = memfd_create("ktstr-virtio-status", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (h->status_memfd < 0)
+		return kerr_errno(err, errno, "memfd_create for the status page");
+	if (ftruncate(h->status_memfd, IPC_VIRTIO_STATUS_PAGE) < 0 ||
+	    fcntl(h->status_memfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		return kerr_errno(err, errno, "size and seal the status page");
+	p = mmap(NULL, IPC_VIRTIO_STATUS_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, h->status_memfd, 0);
+	if (p == MAP_FAILED)
+		return kerr_errno(err, errno, "map the status page");
+	h->status_page = p;
+	return 0;
+}
+
+static int wait_identity(struct virtio_host *h, const struct virtio_host_role *role,
+			 int timeout_ms, struct ipc_virtio_identity *id, struct kerr *err)
+{
+	struct pollfd p = { .fd = h->dev.ch.fd, .events = POLLIN };
+	struct ipc_msg m;
+
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return kerr_set(err, ETIMEDOUT, "no identity within %d ms", timeout_ms);
+	if (ipc_recv(&h->dev.ch, &m, err) < 0)
+		return -err->code;
+	if (m.type == IPC_MSG_ERROR)
+		return kerr_set(err, m.body.error.code, "%s", m.body.error.text);
+	if (m.type != IPC_MSG_VIRTIO_IDENTITY) {
+		ipc_msg_close_fds(&m);
+		return kerr_set(err, EPROTO, "expected its identity, got %s", ipc_msg_name(m.type));
+	}
+	if (m.body.virtio_identity.device_id != role->device_id)
+		return kerr_set(err, EPROTO, "it says it is virtio device %u, not %u",
+				m.body.virtio_identity.device_id, role->device_id);
+	*id = m.body.virtio_identity;
+	return 0;
+}
+
+static int give_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *err)
+{
+	struct ipc_empty e = { 0 };
+	int fds[2];
+
+	h->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h->irqfd < 0)
+		return kerr_errno(err, errno, "eventfd for interrupts");
+	fds[0] = h->irqfd;
+	fds[1] = h->status_memfd;
+	if (ipc_send(&h->dev.ch, IPC_MSG_VIRTIO_IRQ, &e, fds, err) < 0)
+		return -err->code;
+	for (unsigned q = 0; q < nqueues; q++) {
+		struct ipc_virtio_kick k = { .queue = q };
+
+		h->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (h->kick[q] < 0)
+			return kerr_errno(err, errno, "eventfd for queue %u", q);
+		if (ipc_send(&h->dev.ch, IPC_MSG_VIRTIO_KICK, &k, &h->kick[q], err) < 0)
+			return -err->code;
+	}
+	return 0;
+}
+
+static int setup(struct virtio_host *h, const struct guest_memory *mem,
+		 const struct virtio_host_role *role, int timeout_ms, struct kerr *err)
+{
+	static const struct virtio_mmio_ops ops = { .driver_ok = on_driver_ok, .reset = on_reset,
+						    .notify = on_notify };
+	struct ipc_virtio_identity id = { 0 };
+	struct virtio_mmio_identity regs_id = { 0 };
+	int r;
+
+	if ((r = devhost_wait_hello(&h->dev, timeout_ms, err)) < 0)
+		return r;
+	if ((r = send_guest_ram(h, mem, err)) < 0 ||
+	    (r = ipc_send(&h->dev.ch, role->setup_type, role->setup_body, role->setup_fds, err)) < 0 ||
+	    (r = wait_identity(h, role, timeout_ms, &id, err)) < 0 ||
+	    (r = create_status_page(h, err)) < 0 || (r = give_eventfds(h, id.num_queues, err)) < 0)
+		return r;
+	regs_id.device_id = id.device_id;
+	regs_id.features = id.features;
+	regs_id.num_queues = id.num_queues;
+	regs_id.queue_num_max = id.queue_num_max;
+	regs_id.config_len = id.config_len;
+	memcpy(regs_id.config, id.config, sizeof(regs_id.config));
+	virtio_mmio_init(&h->regs, &regs_id, h->status_page, &ops, h);
+	h->regs_ready = true;
+	return 0;
+}
+
+int virtio_host_start(struct virtio_host *h, const struct devhost_spawn *spawn,
+		      const struct guest_memory *mem, const struct virtio_host_role *role,
+		      int timeout_ms, struct kerr *err)
+{
+	int r = devhost_spawn(&h->dev, spawn, err);
+
+	if (r == 0 && (r = setup(h, mem, role, timeout_ms, err)) < 0)
+		kerr_wrap(err, "%s device", sandbox_role_name(spawn->role));
+	return r;
+}
+
+int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *mmio, uint64_t base,
+		     unsigned gsi, struct kerr *err)
+{
+	int r;
+
+	for (unsigned q = 0; q < h->regs.id.num_queues; q++)
+		if ((r = kvm_vm_ioeventfd(kvm, base + QUEUE_NOTIFY_OFFSET, q, h->kick[q], err)) < 0)
+			return r;
+	if ((r = kvm_vm_irqfd(kvm, h->irqfd, gsi, err)) < 0)
+		return r;
+	if (io_bus_add(mmio, base, VIRTIO_MMIO_WINDOW, virtio_mmio_access, &h->regs) < 0)
+		return kerr_set(err, ENOSPC, "virtio-mmio window at 0x%llx: no room on the bus",
+				(unsigned long long)base);
+	return 0;
+}
+
+void virtio_host_take(struct virtio_host *h, const struct ipc_msg *m)
+{
+	if (m->type == IPC_MSG_DEVICE_STATS) {
+		h->stats = m->body.device_stats;
+		h->have_stats = true;
+	}
+}
+
+void virtio_host_destroy(struct virtio_host *h)
+{
+	devhost_kill(&h->dev);
+	if (h->regs_ready)
+		virtio_mmio_destroy(&h->regs);
+	for (unsigned i = 0; i < IPC_VIRTIO_MAX_QUEUES; i++)
+		if (h->kick[i] >= 0)
+			close(h->kick[i]);
+	if (h->irqfd >= 0)
+		close(h->irqfd);
+	if (h->status_memfd >= 0)
+		close(h->status_memfd);
+	if (h->status_page)
+		munmap(h->status_page, IPC_VIRTIO_STATUS_PAGE);
+	pthread_mutex_destroy(&h->send_lock);
+}

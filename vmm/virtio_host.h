@@ -1,0 +1,60 @@
+/* vmm's side of one virtio device: its sandboxed device process, the virtio-mmio register
+ * window the guest programs, the kick eventfds (KVM_IOEVENTFD on QueueNotify, one per
+ * queue), the interrupt eventfd (KVM_IRQFD) and the page the device sets InterruptStatus
+ * in. vmm parses nothing the guest puts in its queues; it only relays the register state. */
+#ifndef KTSTR_VMM_VIRTIO_HOST_H
+#define KTSTR_VMM_VIRTIO_HOST_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ipc/ipc.h"
+#include "vmm/devhost.h"
+#include "vmm/guest_memory.h"
+#include "vmm/io_bus.h"
+#include "vmm/kvm.h"
+#include "vmm/virtio_mmio.h"
+
+#define VIRTIO_MMIO_BASE 0xC0000000ull   /* window n at base + n * VIRTIO_MMIO_WINDOW */
+
+struct virtio_host {
+	struct devhost dev;
+	struct virtio_mmio regs;
+	bool regs_ready;
+	pthread_mutex_t send_lock;       /* vCPU threads send START/RESET */
+	int kick[IPC_VIRTIO_MAX_QUEUES];
+	int irqfd;
+	int status_memfd;
+	void *status_page;
+	struct ipc_device_stats stats;   /* what the device reported at its end */
+	bool have_stats;
+};
+
+/* What the role is and the message that sets it up (e.g. BLK_DISK and the disk fd). */
+struct virtio_host_role {
+	uint32_t device_id;              /* IPC_VIRTIO_ID_*: the identity must say the same */
+	enum ipc_msg_type setup_type;
+	const void *setup_body;
+	const int *setup_fds;
+};
+
+void virtio_host_init(struct virtio_host *h);
+
+/* Starts the device process, hands it guest RAM and its setup, takes its identity and gives
+ * it the kick and interrupt eventfds. */
+int virtio_host_start(struct virtio_host *h, const struct devhost_spawn *spawn,
+		      const struct guest_memory *mem, const struct virtio_host_role *role,
+		      int timeout_ms, struct kerr *err);
+
+/* Plugs the device into the VM: its window at base on the MMIO bus, ioeventfds on
+ * QueueNotify, the irqfd on gsi. */
+int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *mmio, uint64_t base,
+		     unsigned gsi, struct kerr *err);
+
+/* A message from the device while it runs (stats); anything unexpected is ignored. */
+void virtio_host_take(struct virtio_host *h, const struct ipc_msg *m);
+
+void virtio_host_destroy(struct virtio_host *h);
+
+#endif
