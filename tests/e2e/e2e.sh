@@ -9,7 +9,7 @@ shift
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kdir=$("$top/scripts/fetch-kernel")
 mkdir -p "$build/e2e"
-"$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio"
+"$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio" "$kdir"
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	echo "e2e: /dev/kvm is here: booting natively"
 	exec "$top/tests/e2e/run.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio" "$build/e2e/work" "$@"

@@ -45,12 +45,13 @@ json_has() { grep -q -- "$1" "$out.json" 2>/dev/null; }
 log_has() { grep -q -- "$1" "$out.console" 2>/dev/null; }
 status_is() { [ "$status" -eq "$1" ]; }
 
-# The serial device process of a running ktstr-vmm, seen from the host.
+# A device process of a running ktstr-vmm (devproc_of VMM_PID ROLE), seen from the host.
 devproc_of() {
 	for s in /proc/[0-9]*/stat; do
 		p=${s#/proc/}; p=${p%/stat}
 		ppid=$(awk '{ print $4 }' "$s" 2>/dev/null) || continue
-		[ "$ppid" = "$1" ] && grep -q ktstr-devproc "/proc/$p/cmdline" 2>/dev/null && { echo "$p"; return 0; }
+		[ "$ppid" = "$1" ] || continue
+		tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -q "ktstr-devproc --role $2 " && { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -62,11 +63,21 @@ sandbox_checks() {
 	level=$1
 	out=$work/sandbox-$level
 	rm -f "$out".*
+	disk=$work/linger-$level.img
+	dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
 	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" --console-log "$out.console" \
-		-- /e2e/linger.sh 6 2> "$out.stderr" &
+		--disk "$disk" -- /e2e/linger.sh 6 2> "$out.stderr" &
 	vpid=$!
 	dev=
-	for i in $(seq 1 100); do dev=$(devproc_of "$vpid") && break; sleep 0.1; done
+	for i in $(seq 1 100); do dev=$(devproc_of "$vpid" serial) && break; sleep 0.1; done
+	blk=$(devproc_of "$vpid" blk) || blk=
+	if [ -z "$blk" ]; then
+		not_ok "$level: the blk device process runs beside ktstr-vmm"
+	else
+		check "$level: blk device has seccomp filtering (Seccomp 2)" [ "$(field "$blk" Seccomp)" = 2 ]
+		check "$level: blk device has no effective capabilities" [ "$(field "$blk" CapEff)" = 0000000000000000 ]
+		[ "$level" = strict ] && check "strict: blk device is PID 1 of its own namespace" nspid_is_one "$blk"
+	fi
 	if [ -z "$dev" ]; then
 		not_ok "$level: the serial device process runs beside ktstr-vmm"
 	else
@@ -89,6 +100,41 @@ sandbox_checks() {
 	wait "$vpid"
 	status=$?
 	check "$level: the lingering payload still exits 0 (status $status)" status_is 0
+}
+
+# A disk image: zeros, with a known pattern at 1 MiB.
+make_disk() {
+	dd if=/dev/zero of="$1" bs=1M count=8 2>/dev/null
+	printf 'KTSTR-DISK-PATTERN' | dd of="$1" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+}
+disk_has() { [ "$(dd if="$1" bs=1 skip="$2" count=${#3} 2>/dev/null)" = "$3" ]; }
+disk_lacks() { ! disk_has "$@"; }
+result_value() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$out.json" | head -n 1; }
+
+blk_scenarios() {
+	level=$1
+	disk=$work/disk-$level.img
+	make_disk "$disk"
+	boot blk "$level" --disk "$disk" -- /e2e/blk.sh
+	check "$level: blk.sh exits 0 (status $status)" status_is 0
+	check "$level: the guest sees /dev/vda of 16384 sectors" json_has 'vda_sectors=16384'
+	check "$level: the guest reads the host's pattern" json_has 'pattern=KTSTR-DISK-PATTERN'
+	check "$level: the guest's write is in the host file after sync" disk_has "$disk" 2097152 WRITTEN-BY-GUEST
+	check "$level: the results count what the blk device served" json_has '"role": "blk", "requests": [1-9]'
+	check "$level: ... with no bad requests" json_has '"bad_requests": 0, '
+
+	make_disk "$disk"
+	boot blk-ro "$level" --disk "$disk,ro" -- /e2e/blk.sh ro
+	check "$level: a read-only disk is read-only in the guest" json_has 'ro_flag=1'
+	check "$level: ... and the guest's write is refused" json_has 'write=refused'
+	check "$level: ... and the host file is untouched" disk_lacks "$disk" 2097152 MUST-NOT-ARRIVE
+	check "$level: ... and still readable" json_has 'pattern=KTSTR-DISK-PATTERN'
+
+	boot blk-throttle "$level" --disk "$disk,bps=1048576" -- /e2e/blk.sh throttle
+	ms=$(result_value read_ms)
+	check "$level: 4 MiB at 1 MiB/s (1 MiB burst) takes >= 2.5 s in the guest (${ms:-?} ms)" \
+		[ "${ms:-0}" -ge 2500 ]
+	check "$level: the results show the device waited for the limit" json_has '"throttled_ms": [1-9][0-9][0-9][0-9]'
 }
 
 scenarios() {
@@ -123,6 +169,7 @@ scenarios() {
 	check "$level: a payload killed by SIGSEGV exits 139 (status $status)" status_is 139
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
+	blk_scenarios "$level"
 	sandbox_checks "$level"
 }
 
