@@ -78,6 +78,12 @@ $(DEBUG_EXIT): tests/e2e/isa_debug_exit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
 
+# Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
+E2E_GUEST := $(O)/e2e-guest/netloop
+$(O)/e2e-guest/%: tests/e2e/guest/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
+
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
 TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_LIBS)
@@ -116,18 +122,18 @@ run-fuzz: fuzz
 		grep -E '^#[0-9]+.*DONE' $$f.log | tail -1; \
 	done
 
-demo: all $(DEBUG_EXIT)
+demo: all $(DEBUG_EXIT) $(E2E_GUEST)
 	@scripts/demo $(O)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
-e2e: all $(DEBUG_EXIT)
+e2e: all $(DEBUG_EXIT) $(E2E_GUEST)
 	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
 
 # Boot timings (not part of check): median of BENCH_RUNS boots, as JSON on stdout.
 BENCH_RUNS ?= 10
 BENCH_LEVEL ?= standard
-bench: all $(DEBUG_EXIT)
+bench: all $(DEBUG_EXIT) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
 
 check:

@@ -20,7 +20,7 @@ const char *__asan_default_options(void)
 
 static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
 	[SANDBOX_ROLE_BLK] = devproc_blk_run,
-	[SANDBOX_ROLE_NET] = NULL,
+	[SANDBOX_ROLE_NET] = devproc_net_run,
 	[SANDBOX_ROLE_CONSOLE] = NULL,
 	[SANDBOX_ROLE_SERIAL] = devproc_serial_run,
 	[SANDBOX_ROLE_INITGEN] = NULL,

@@ -109,7 +109,7 @@ int virtio_dev_announce(struct virtio_dev *d, const struct ipc_virtio_identity *
 }
 
 /* The used-buffer interrupt, when the driver asked for one. */
-static void interrupt(struct virtio_dev *d, unsigned q)
+void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
 {
 	uint64_t one = 1;
 
@@ -140,7 +140,7 @@ static void serve_queue(struct virtio_dev *d, unsigned q)
 			}
 			virtq_push(vq, d->chain.head, r == 1 ? d->ops->handle(d, q, &d->chain) : 0);
 		}
-		interrupt(d, q);
+		virtio_dev_interrupt(d, q);
 		if (!d->live[q] || !d->ops->ready(d, q) || !virtq_arm_and_check(vq))
 			return;
 	}

@@ -66,6 +66,9 @@ int virtio_dev_announce(struct virtio_dev *d, const struct ipc_virtio_identity *
 /* Serves the queues until vmm says SHUTDOWN; then sends the stats and DONE. */
 int virtio_dev_run(struct virtio_dev *d);
 
+/* After pushes a role made itself (outside handle()): interrupts the driver if it wants. */
+void virtio_dev_interrupt(struct virtio_dev *d, unsigned q);
+
 /* Whether the driver accepted a feature bit. */
 bool virtio_dev_has(const struct virtio_dev *d, unsigned bit);
 

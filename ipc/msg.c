@@ -184,6 +184,16 @@ static int validate_device_stats(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static int validate_net_setup(const union ipc_body *b, struct kerr *err)
+{
+	const uint8_t *m = b->net_setup.mac;
+
+	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]) || b->net_setup.reserved)
+		return kerr_set(err, EPROTO, "net setup: MAC %02x:%02x:%02x:%02x:%02x:%02x is multicast "
+				"or zero, or reserved field set", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -205,6 +215,7 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_VIRTIO_RESET] = { "virtio-reset", sizeof(struct ipc_empty), 0, validate_empty },
 	[IPC_MSG_DEVICE_STATS] = { "device-stats", sizeof(struct ipc_device_stats), 0,
 				   validate_device_stats },
+	[IPC_MSG_NET_SETUP] = { "net-setup", sizeof(struct ipc_net_setup), 0, validate_net_setup },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

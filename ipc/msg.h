@@ -34,6 +34,7 @@ enum ipc_msg_type {
 	IPC_MSG_VIRTIO_START, /* vmm → device: DRIVER_OK: negotiated features, queue layouts */
 	IPC_MSG_VIRTIO_RESET, /* vmm → device: the driver reset the device: stop every queue */
 	IPC_MSG_DEVICE_STATS, /* device → vmm: what a virtio device served, sent before DONE */
+	IPC_MSG_NET_SETUP,    /* vmm → net device: its MAC address */
 	IPC_MSG_TYPE_END
 };
 
@@ -178,6 +179,11 @@ struct ipc_blk_disk {
 	uint64_t bps, bps_burst;   /* bytes per second, bucket size in bytes */
 };
 
+struct ipc_net_setup {
+	uint8_t mac[6];            /* unicast, not all zeros */
+	uint16_t reserved;         /* must be zero */
+};
+
 struct ipc_device_stats {
 	uint32_t role;             /* enum sandbox_role */
 	uint32_t reserved;         /* must be zero */
@@ -186,6 +192,7 @@ struct ipc_device_stats {
 	uint64_t bytes_read;       /* moved from the backend to the guest */
 	uint64_t bytes_written;    /* moved from the guest to the backend */
 	uint64_t throttled_ms;     /* time spent waiting for the rate limits */
+	uint64_t dropped;          /* well-formed data the device could not deliver (no room) */
 };
 
 union ipc_body {
@@ -202,6 +209,7 @@ union ipc_body {
 	struct ipc_virtio_kick virtio_kick;
 	struct ipc_virtio_start virtio_start;
 	struct ipc_device_stats device_stats;
+	struct ipc_net_setup net_setup;
 };
 
 struct ipc_msg {

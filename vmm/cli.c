@@ -41,6 +41,9 @@ void cli_print_help(void)
 	       "                       device whose size is a multiple of 512; ro: read-only;\n"
 	       "                       iops/bps: rate limits the guest feels as waiting (bursts\n"
 	       "                       default to one second's worth)\n"
+	       "  --net[=MAC]          a virtio-net interface (eth0) whose frames loop back to\n"
+	       "                       the guest; never connected to a host network\n"
+	       "                       (default MAC 02:6b:74:73:74:00)\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
@@ -76,6 +79,22 @@ static int parse_uint(const char *opt, const char *s, unsigned long long min,
 	return 0;
 }
 
+/* xx:xx:xx:xx:xx:xx, unicast and not all zeros. */
+static int parse_mac(const char *s, uint8_t mac[6], struct kerr *err)
+{
+	unsigned v[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &tail) != 6 || strlen(s) != 17)
+		return kerr_set(err, EINVAL, "--net: \"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	if ((mac[0] & 1) || !(v[0] | v[1] | v[2] | v[3] | v[4] | v[5]))
+		return kerr_set(err, EINVAL, "--net: %s is a multicast or zero address", s);
+	return 0;
+}
+
 static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *err)
 {
 	unsigned long long uid = 0, gid = 0;
@@ -100,7 +119,7 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK };
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET };
 
 static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
 {
@@ -133,6 +152,9 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_NET:
+		cfg->have_net = true;
+		return arg ? parse_mac(arg, cfg->net_mac, err) : 0;
 	case OPT_DISK:
 		if (cfg->have_disk)
 			return kerr_set(err, EINVAL, "--disk: only one disk is supported (got \"%s\" too)",
@@ -152,6 +174,11 @@ static void set_defaults(struct vmm_config *cfg)
 	cfg->cpus = 1;
 	cfg->memory_mib = CLI_DEFAULT_MEMORY_MIB;
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	{
+		static const uint8_t mac[6] = CLI_DEFAULT_MAC;
+
+		memcpy(cfg->net_mac, mac, sizeof(mac));
+	}
 }
 
 int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
@@ -168,6 +195,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 		{ "sandbox-id", required_argument, NULL, OPT_SANDBOX_ID },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "net", optional_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

@@ -16,6 +16,7 @@
 #define CLI_DEFAULT_TIMEOUT_S  300u
 #define CLI_MAX_CPUS           1024u
 #define CLI_MAX_TIMEOUT_S      604800u   /* a week */
+#define CLI_DEFAULT_MAC        { 0x02, 0x6b, 0x74, 0x73, 0x74, 0x00 }   /* 02:6b:74:73:74:00 */
 
 struct vmm_config {
 	enum sandbox_level sandbox;
@@ -30,6 +31,8 @@ struct vmm_config {
 	unsigned cpus;
 	uint64_t memory_mib;
 	unsigned timeout_s;          /* 0: none */
+	bool have_net;
+	uint8_t net_mac[6];          /* --net[=MAC] */
 	bool have_disk;
 	struct disk_config disk;     /* --disk */
 	char **payload;              /* argv after --, NULL-terminated; NULL when none */

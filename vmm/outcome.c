@@ -155,11 +155,11 @@ static void write_devices(FILE *f, const struct outcome *o)
 		const struct ipc_device_stats *d = &o->devices[i];
 
 		fprintf(f, "%s{ \"role\": \"%s\", \"requests\": %llu, \"bad_requests\": %llu, "
-			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu }",
+			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu, \"dropped\": %llu }",
 			i ? ", " : "", sandbox_role_name((enum sandbox_role)d->role),
 			(unsigned long long)d->requests, (unsigned long long)d->bad_requests,
 			(unsigned long long)d->bytes_read, (unsigned long long)d->bytes_written,
-			(unsigned long long)d->throttled_ms);
+			(unsigned long long)d->throttled_ms, (unsigned long long)d->dropped);
 	}
 	fputs("],\n", f);
 }

@@ -2,6 +2,7 @@
 #include "vmm/vm_virtio.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vmm/vm.h"
@@ -50,10 +51,28 @@ void vm_virtio_init(struct vm *vm)
 		virtio_host_init(&vm->virtio[i].host);
 }
 
+static int start_net(struct vm *vm, struct kerr *err)
+{
+	struct vm_virtio *v = &vm->virtio[VM_VIRTIO_NET];
+	struct ipc_net_setup setup = { 0 };
+	struct virtio_host_role role = { .device_id = IPC_VIRTIO_ID_NET, .setup_type = IPC_MSG_NET_SETUP,
+					 .setup_body = &setup };
+	struct devhost_spawn sp;
+
+	memcpy(setup.mac, vm->cfg->net_mac, sizeof(setup.mac));
+	spawn_config(vm, SANDBOX_ROLE_NET, &sp);
+	v->used = true;
+	return virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
+}
+
 int vm_virtio_start(struct vm *vm, struct kerr *err)
 {
-	if (vm->disk_fd >= 0)
-		return start_blk(vm, err);
+	int r;
+
+	if (vm->disk_fd >= 0 && (r = start_blk(vm, err)) < 0)
+		return r;
+	if (vm->cfg->have_net && (r = start_net(vm, err)) < 0)
+		return r;
 	return 0;
 }
 

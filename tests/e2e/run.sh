@@ -66,7 +66,7 @@ sandbox_checks() {
 	disk=$work/linger-$level.img
 	dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
 	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" --console-log "$out.console" \
-		--disk "$disk" -- /e2e/linger.sh 6 2> "$out.stderr" &
+		--disk "$disk" --net -- /e2e/linger.sh 6 2> "$out.stderr" &
 	vpid=$!
 	dev=
 	for i in $(seq 1 100); do dev=$(devproc_of "$vpid" serial) && break; sleep 0.1; done
@@ -77,6 +77,15 @@ sandbox_checks() {
 		check "$level: blk device has seccomp filtering (Seccomp 2)" [ "$(field "$blk" Seccomp)" = 2 ]
 		check "$level: blk device has no effective capabilities" [ "$(field "$blk" CapEff)" = 0000000000000000 ]
 		[ "$level" = strict ] && check "strict: blk device is PID 1 of its own namespace" nspid_is_one "$blk"
+	fi
+	net=$(devproc_of "$vpid" net) || net=
+	if [ -z "$net" ]; then
+		not_ok "$level: the net device process runs beside ktstr-vmm"
+	else
+		check "$level: net device has seccomp filtering (Seccomp 2)" [ "$(field "$net" Seccomp)" = 2 ]
+		check "$level: net device has no effective capabilities" [ "$(field "$net" CapEff)" = 0000000000000000 ]
+		[ "$level" = strict ] && check "strict: net device has its own network namespace" \
+			[ "$(readlink "/proc/$net/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 	fi
 	if [ -z "$dev" ]; then
 		not_ok "$level: the serial device process runs beside ktstr-vmm"
@@ -111,7 +120,16 @@ disk_has() { [ "$(dd if="$1" bs=1 skip="$2" count=${#3} 2>/dev/null)" = "$3" ]; 
 disk_lacks() { ! disk_has "$@"; }
 result_value() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$out.json" | head -n 1; }
 
-blk_scenarios() {
+blk_net_scenarios() {
+	level=$1
+	boot net "$level" --net=02:6b:74:00:00:07 -- /e2e/net.sh 20
+	check "$level: net.sh exits 0 (status $status)" status_is 0
+	check "$level: eth0 has the MAC it was given" json_has 'address=02:6b:74:00:00:07'
+	check "$level: 20 frames sent on eth0 came back intact" json_has 'intact=20'
+	check "$level: the results count what the net device looped" json_has '"role": "net", "requests": [1-9]'
+}
+
+scenarios() {
 	level=$1
 	disk=$work/disk-$level.img
 	make_disk "$disk"
@@ -135,6 +153,15 @@ blk_scenarios() {
 	check "$level: 4 MiB at 1 MiB/s (1 MiB burst) takes >= 2.5 s in the guest (${ms:-?} ms)" \
 		[ "${ms:-0}" -ge 2500 ]
 	check "$level: the results show the device waited for the limit" json_has '"throttled_ms": [1-9][0-9][0-9][0-9]'
+}
+
+net_scenarios() {
+	level=$1
+	boot net "$level" --net=02:6b:74:00:00:07 -- /e2e/net.sh 20
+	check "$level: net.sh exits 0 (status $status)" status_is 0
+	check "$level: eth0 has the MAC it was given" json_has 'address=02:6b:74:00:00:07'
+	check "$level: 20 frames sent on eth0 came back intact" json_has 'intact=20'
+	check "$level: the results count what the net device looped" json_has '"role": "net", "requests": [1-9]'
 }
 
 scenarios() {
@@ -170,6 +197,7 @@ scenarios() {
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
 	blk_scenarios "$level"
+	net_scenarios "$level"
 	sandbox_checks "$level"
 }
 

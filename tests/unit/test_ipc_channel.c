@@ -334,6 +334,15 @@ static void test_virtio_start_and_kick(void **state)
 	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "burst without a rate");
 	d.bps_burst = 0, d.flags = 2;
 	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "unknown flags 0x2");
+	{
+		struct ipc_net_setup n = { .mac = { 0x02, 0x6b, 0x74, 0x73, 0x74, 0x00 } };
+
+		expect_body(IPC_MSG_NET_SETUP, &n, sizeof(n), 0, NULL);
+		n.mac[0] = 0x01;
+		expect_body(IPC_MSG_NET_SETUP, &n, sizeof(n), 0, "MAC 01:6b:74:73:74:00 is multicast");
+		memset(n.mac, 0, sizeof(n.mac));
+		expect_body(IPC_MSG_NET_SETUP, &n, sizeof(n), 0, "is multicast or zero");
+	}
 }
 
 static void test_peer_closed(void **state)

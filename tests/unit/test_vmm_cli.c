@@ -121,6 +121,10 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--disk", "/x,bps=1M", "--disk: bps=1M is not a positive number");
 	expect_usage_error("--disk", ",ro", "names no file");
 	expect_usage_error("--disk", "/x,bps_burst=4096", "bps_burst needs bps");
+	expect_usage_error("--net=02:00:00:00:00", NULL, "--net: \"02:00:00:00:00\" is not a MAC");
+	expect_usage_error("--net=02:00:00:00:00:0g", NULL, "is not a MAC");
+	expect_usage_error("--net=03:00:00:00:00:01", NULL, "03:00:00:00:00:01 is a multicast");
+	expect_usage_error("--net=00:00:00:00:00:00", NULL, "is a multicast or zero");
 }
 
 /* A disk that cannot be used is refused before any VM exists, naming it and why. */
