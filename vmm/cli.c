@@ -79,18 +79,34 @@ static int parse_uint(const char *opt, const char *s, unsigned long long min,
 	return 0;
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* xx:xx:xx:xx:xx:xx, unicast and not all zeros. */
 static int parse_mac(const char *s, uint8_t mac[6], struct kerr *err)
 {
-	unsigned v[6];
-	char tail;
+	uint8_t any = 0;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6 || strlen(s) != 17)
-		return kerr_set(err, EINVAL, "--net: \"%s\" is not a MAC address (xx:xx:xx:xx:xx:xx)", s);
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	if ((mac[0] & 1) || !(v[0] | v[1] | v[2] | v[3] | v[4] | v[5]))
+	for (int i = 0; i < 6; i++) {
+		const char *p = s + (size_t)3 * (size_t)i;
+		int hi, lo;
+
+		if (strnlen(s, 18) != 17 || (hi = hex_digit(p[0])) < 0 || (lo = hex_digit(p[1])) < 0 ||
+		    (i < 5 && p[2] != ':'))
+			return kerr_set(err, EINVAL, "--net: \"%s\" is not a MAC address "
+					"(xx:xx:xx:xx:xx:xx)", s);
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		any |= mac[i];
+	}
+	if ((mac[0] & 1) || !any)
 		return kerr_set(err, EINVAL, "--net: %s is a multicast or zero address", s);
 	return 0;
 }
