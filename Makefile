@@ -32,6 +32,7 @@ LIBIPC     := $(O)/libipc.a
 LIBPOLICY  := $(O)/libpolicy.a
 LIBDEVPROC := $(O)/libdevproc.a
 LIBVMM     := $(O)/libvmm.a
+LIBKTSTR   := $(O)/libktstr.a
 VMM        := $(O)/ktstr-vmm
 DEVPROC    := $(O)/ktstr-devproc
 GUEST_INIT := $(O)/ktstr-init
@@ -62,9 +63,12 @@ $(LIBDEVPROC): $(call obj,$(DEVPROC_SRC))
 	$(AR) rcs $@ $^
 $(LIBVMM): $(call obj,$(VMM_SRC))
 	$(AR) rcs $@ $^
+# The guest library payloads link (guest/ktstr.h); the host tests link it to check the format.
+$(LIBKTSTR): $(O)/obj/guest/ktstr.o
+	$(AR) rcs $@ $^
 
 $(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lz
 $(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread
 
@@ -85,13 +89,13 @@ $(O)/e2e-guest/%: tests/e2e/guest/%.c
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
-TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
+TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lz
 $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lz
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
@@ -113,6 +117,9 @@ $(FUZZ_DIR)/fuzz_ipc_decode: tests/fuzz/fuzz_ipc_decode.c ipc/msg.c ipc/err.c
 $(FUZZ_DIR)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devproc/virtq.c devproc/guest_ram.c ipc/memfd.c ipc/err.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
+$(FUZZ_DIR)/fuzz_tlv: tests/fuzz/fuzz_tlv.c devproc/tlv_parser.c ipc/tlv.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lz
 fuzz: $(FUZZERS)
 run-fuzz: fuzz
 	@set -e; for f in $(FUZZERS); do \
@@ -143,7 +150,8 @@ check:
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
 	$(MAKE) O=build e2e
 
-LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) devproc/main.c vmm/main.c guest/init.c
+LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) devproc/main.c vmm/main.c guest/init.c \
+            guest/ktstr.c
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -I. -D_GNU_SOURCE \
