@@ -81,12 +81,17 @@ DEBUG_EXIT := $(O)/tests/isa-debug-exit
 $(DEBUG_EXIT): tests/e2e/isa_debug_exit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
-
-# Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
-E2E_GUEST := $(O)/e2e-guest/netloop
-$(O)/e2e-guest/%: tests/e2e/guest/%.c
+# The host end of the e2e --stats-socket check (static: it runs in the nested L1 too).
+ECHO_SERVER := $(O)/tests/echo-server
+$(ECHO_SERVER): tests/e2e/echo_server.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
+
+# Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
+E2E_GUEST := $(O)/e2e-guest/netloop $(O)/e2e-guest/tlvsend
+$(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -static $(WARN) -o $@ $< guest/ktstr.c
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
 TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
@@ -111,7 +116,7 @@ run-unit: unit-tests
 FUZZ_TIME ?= 20
 FUZZ_DIR  := $(O)/fuzz
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/%,$(wildcard tests/fuzz/fuzz_*.c))
-$(FUZZ_DIR)/fuzz_ipc_decode: tests/fuzz/fuzz_ipc_decode.c ipc/msg.c ipc/err.c
+$(FUZZ_DIR)/fuzz_ipc_decode: tests/fuzz/fuzz_ipc_decode.c ipc/msg.c ipc/tlv.c ipc/err.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
 $(FUZZ_DIR)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devproc/virtq.c devproc/guest_ram.c ipc/memfd.c ipc/err.c
@@ -134,7 +139,7 @@ demo: all $(DEBUG_EXIT) $(E2E_GUEST)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
-e2e: all $(DEBUG_EXIT) $(E2E_GUEST)
+e2e: all $(DEBUG_EXIT) $(ECHO_SERVER) $(E2E_GUEST)
 	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
 
 # Boot timings (not part of check): median of BENCH_RUNS boots, as JSON on stdout.

@@ -18,5 +18,6 @@ typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
 int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err);
 int devproc_blk_run(struct devproc_ctx *ctx, struct kerr *err);
 int devproc_net_run(struct devproc_ctx *ctx, struct kerr *err);
+int devproc_console_run(struct devproc_ctx *ctx, struct kerr *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ const char *__asan_default_options(void)
 static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
 	[SANDBOX_ROLE_BLK] = devproc_blk_run,
 	[SANDBOX_ROLE_NET] = devproc_net_run,
-	[SANDBOX_ROLE_CONSOLE] = NULL,
+	[SANDBOX_ROLE_CONSOLE] = devproc_console_run,
 	[SANDBOX_ROLE_SERIAL] = devproc_serial_run,
 	[SANDBOX_ROLE_INITGEN] = NULL,
 };
@@ -114,6 +115,8 @@ static int run_role(struct devproc_ctx *ctx, struct kerr *err)
 	ctx->keep_fds[2] = ctx->log_fd;
 	ctx->spec.keep_fds = ctx->keep_fds;
 	ctx->spec.n_keep_fds = ctx->log_fd >= 0 ? 3 : 2;
+	/* A peer that went away (the stats socket) must be an error, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
 	if ((r = sandbox_enter(&ctx->spec, err)) < 0)
 		return r;
 	if (!fn)

@@ -121,10 +121,12 @@ void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
 }
 
 /* Pops and serves chains until the queue is empty or the role must wait. A malformed chain
- * is returned unused; a corrupt ring stops the queue until the driver resets the device. */
-static void serve_queue(struct virtio_dev *d, unsigned q)
+ * is returned unused; a corrupt ring stops the queue until the driver resets the device.
+ * Returns whether any chain was served. */
+static bool serve_queue(struct virtio_dev *d, unsigned q)
 {
 	struct virtq *vq = &d->q[q];
+	bool served = false;
 	struct kerr why;
 
 	for (;;) {
@@ -139,10 +141,25 @@ static void serve_queue(struct virtio_dev *d, unsigned q)
 				break;
 			}
 			virtq_push(vq, d->chain.head, r == 1 ? d->ops->handle(d, q, &d->chain) : 0);
+			served = true;
 		}
 		virtio_dev_interrupt(d, q);
 		if (!d->live[q] || !d->ops->ready(d, q) || !virtq_arm_and_check(vq))
-			return;
+			return served;
+	}
+}
+
+/* Serving one queue can give another work (a control request queues a reply): go round
+ * until a pass serves nothing. */
+static void serve_all(struct virtio_dev *d)
+{
+	bool progress = d->started;
+
+	while (progress) {
+		progress = false;
+		for (unsigned q = 0; q < d->id.num_queues; q++)
+			if (d->started && d->live[q])
+				progress |= serve_queue(d, q);
 	}
 }
 
@@ -190,6 +207,8 @@ static int finish(struct virtio_dev *d)
 	struct ipc_empty done = { 0 };
 	int r;
 
+	if (d->ops->finish)
+		d->ops->finish(d);
 	for (unsigned i = 0; i < d->id.num_queues; i++) {
 		st.requests += d->q[i].stats.chains;
 		st.bad_requests += d->q[i].stats.bad_chains;
@@ -235,27 +254,28 @@ int virtio_dev_run(struct virtio_dev *d)
 		if (fcntl(d->kick[q], F_SETFL, O_NONBLOCK) < 0)
 			return kerr_errno(d->err, errno, "kick eventfd of queue %u", q);
 	for (;;) {
-		struct pollfd p[1 + IPC_VIRTIO_MAX_QUEUES] = { { .fd = d->ctx->ipc.fd, .events = POLLIN } };
+		struct pollfd p[2 + IPC_VIRTIO_MAX_QUEUES] = { { .fd = d->ctx->ipc.fd, .events = POLLIN } };
 		int timeout = d->ops->wait_ms ? d->ops->wait_ms(d) : -1;
+		short backend_events = 0;
 
 		for (unsigned q = 0; q < nq; q++)
 			p[1 + q] = (struct pollfd){ .fd = d->kick[q], .events = POLLIN };
-		if (poll(p, 1 + nq, timeout) < 0 && errno != EINTR)
+		p[1 + nq].fd = d->ops->backend_fd ? d->ops->backend_fd(d, &backend_events) : -1;
+		p[1 + nq].events = backend_events;
+		if (poll(p, 2 + nq, timeout) < 0 && errno != EINTR)
 			return kerr_errno(d->err, errno, "poll");
-		for (unsigned q = 0; q < nq; q++) {
+		if (p[1 + nq].fd >= 0 && p[1 + nq].revents)
+			d->ops->backend_ready(d, p[1 + nq].revents);
+		for (unsigned q = 0; q < nq; q++)
 			if (p[1 + q].revents & POLLIN)
 				drain_kick(d->kick[q]);
-			if (d->started && d->live[q])
-				serve_queue(d, q);
-		}
+		serve_all(d);
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			int r = handle_ipc(d);
 
 			if (r != 0)
 				return r < 0 ? r : 0;
-			for (unsigned q = 0; q < nq; q++)   /* kicks may have come before the start */
-				if (d->started && d->live[q])
-					serve_queue(d, q);
+			serve_all(d);   /* kicks may have come before the start */
 		}
 	}
 }

@@ -29,6 +29,12 @@ struct virtio_dev_ops {
 	void (*reset)(struct virtio_dev *d);
 	/* Fills the role's figures into the stats sent at shutdown. */
 	void (*stats)(struct virtio_dev *d, struct ipc_device_stats *s);
+	/* A backend fd the loop should poll too (-1: none) and for which events. */
+	int (*backend_fd)(struct virtio_dev *d, short *events);
+	/* The backend fd is ready (revents as poll returned them). */
+	void (*backend_ready)(struct virtio_dev *d, short revents);
+	/* Before the stats at shutdown: flush what the role still holds. */
+	void (*finish)(struct virtio_dev *d);
 };
 
 struct virtio_dev {

@@ -1,6 +1,7 @@
 /* The message table and each message's validation, next to each other on purpose:
  * a new message is one row and one validator. */
 #include "ipc/msg.h"
+#include "ipc/tlv.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -194,6 +195,28 @@ static int validate_net_setup(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static int validate_console_setup(const union ipc_body *b, struct kerr *err)
+{
+	if ((b->console_setup.flags & ~IPC_CONSOLE_RELAY) || b->console_setup.reserved)
+		return kerr_set(err, EPROTO, "console setup: unknown flags 0x%x or reserved field set",
+				b->console_setup.flags);
+	return 0;
+}
+
+static int validate_guest_frame(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_guest_frame *f = &b->guest_frame;
+
+	if (!tlv_type_known(f->type))
+		return kerr_set(err, EPROTO, "guest frame: unknown type 0x%08x", f->type);
+	if ((f->flags & ~(IPC_FRAME_LAST | IPC_FRAME_CRC_BAD)) || f->reserved)
+		return kerr_set(err, EPROTO, "guest frame: unknown flags 0x%x or reserved field set",
+				f->flags);
+	if (f->len > sizeof(f->data))
+		return kerr_set(err, EPROTO, "guest frame: length %u exceeds %zu", f->len, sizeof(f->data));
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -216,6 +239,10 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_DEVICE_STATS] = { "device-stats", sizeof(struct ipc_device_stats), 0,
 				   validate_device_stats },
 	[IPC_MSG_NET_SETUP] = { "net-setup", sizeof(struct ipc_net_setup), 0, validate_net_setup },
+	[IPC_MSG_CONSOLE_SETUP] = { "console-setup", sizeof(struct ipc_console_setup), 0,
+				    validate_console_setup },
+	[IPC_MSG_CONSOLE_RELAY] = { "console-relay", sizeof(struct ipc_empty), 1, validate_empty },
+	[IPC_MSG_GUEST_FRAME] = { "guest-frame", sizeof(struct ipc_guest_frame), 0, validate_guest_frame },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

@@ -35,6 +35,9 @@ enum ipc_msg_type {
 	IPC_MSG_VIRTIO_RESET, /* vmm → device: the driver reset the device: stop every queue */
 	IPC_MSG_DEVICE_STATS, /* device → vmm: what a virtio device served, sent before DONE */
 	IPC_MSG_NET_SETUP,    /* vmm → net device: its MAC address */
+	IPC_MSG_CONSOLE_SETUP, /* vmm → console device: which ports are wired */
+	IPC_MSG_CONSOLE_RELAY, /* vmm → console device: fds: the --stats-socket connection */
+	IPC_MSG_GUEST_FRAME,  /* console device → vmm: a chunk of one TLV frame's payload */
 	IPC_MSG_TYPE_END
 };
 
@@ -184,6 +187,24 @@ struct ipc_net_setup {
 	uint16_t reserved;         /* must be zero */
 };
 
+#define IPC_CONSOLE_RELAY 1u   /* flags: an IPC_MSG_CONSOLE_RELAY follows */
+
+struct ipc_console_setup {
+	uint32_t flags;            /* IPC_CONSOLE_RELAY or 0 */
+	uint32_t reserved;         /* must be zero */
+};
+
+#define IPC_FRAME_LAST    1u   /* flags: the last chunk of this frame */
+#define IPC_FRAME_CRC_BAD 2u   /* flags: the frame's CRC did not match (on every chunk) */
+
+struct ipc_guest_frame {
+	uint32_t type;             /* a known TLV tag (ipc/tlv.h) */
+	uint32_t flags;
+	uint32_t len;              /* bytes used in data */
+	uint32_t reserved;         /* must be zero */
+	uint8_t data[IPC_TEXT_CHUNK];
+};
+
 struct ipc_device_stats {
 	uint32_t role;             /* enum sandbox_role */
 	uint32_t reserved;         /* must be zero */
@@ -193,6 +214,9 @@ struct ipc_device_stats {
 	uint64_t bytes_written;    /* moved from the guest to the backend */
 	uint64_t throttled_ms;     /* time spent waiting for the rate limits */
 	uint64_t dropped;          /* well-formed data the device could not deliver (no room) */
+	uint64_t tlv_frames;       /* console: TLV frames parsed, */
+	uint64_t tlv_crc_errors;   /* ... of which with a bad CRC, */
+	uint64_t tlv_garbage;      /* ... and bytes skipped as garbage */
 };
 
 union ipc_body {
@@ -210,6 +234,8 @@ union ipc_body {
 	struct ipc_virtio_start virtio_start;
 	struct ipc_device_stats device_stats;
 	struct ipc_net_setup net_setup;
+	struct ipc_console_setup console_setup;
+	struct ipc_guest_frame guest_frame;
 };
 
 struct ipc_msg {

@@ -44,6 +44,9 @@ void cli_print_help(void)
 	       "  --net[=MAC]          a virtio-net interface (eth0) whose frames loop back to\n"
 	       "                       the guest; never connected to a host network\n"
 	       "                       (default MAC 02:6b:74:73:74:00)\n"
+	       "  --stats-socket PATH  connect to this host unix socket and relay it, both ways,\n"
+	       "                       to the guest's virtio-console port \"ktstr.stats\"\n"
+	       "  --profraw-dir DIR    write the payload's PRAW (LLVM profraw) frames here\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
@@ -135,7 +138,7 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET };
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR };
 
 static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
 {
@@ -168,6 +171,8 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_STATS_SOCKET: cfg->stats_socket = arg; return 0;
+	case OPT_PROFRAW_DIR: cfg->profraw_dir = arg; return 0;
 	case OPT_NET:
 		cfg->have_net = true;
 		return arg ? parse_mac(arg, cfg->net_mac, err) : 0;
@@ -212,6 +217,8 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "sandbox-id", required_argument, NULL, OPT_SANDBOX_ID },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", optional_argument, NULL, OPT_NET },
+		{ "stats-socket", required_argument, NULL, OPT_STATS_SOCKET },
+		{ "profraw-dir", required_argument, NULL, OPT_PROFRAW_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

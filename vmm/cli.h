@@ -31,6 +31,8 @@ struct vmm_config {
 	unsigned cpus;
 	uint64_t memory_mib;
 	unsigned timeout_s;          /* 0: none */
+	const char *stats_socket;    /* --stats-socket: console port 2's host end */
+	const char *profraw_dir;     /* --profraw-dir: where PRAW frames are written */
 	bool have_net;
 	uint8_t net_mac[6];          /* --net[=MAC] */
 	bool have_disk;

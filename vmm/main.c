@@ -100,6 +100,11 @@ int main(int argc, char **argv)
 	}
 	code = outcome_exit_code(&outcome);
 	print_summary(&outcome);
+	outcome.profraw_dir = cfg.profraw_dir;
+	if (cfg.profraw_dir && frame_log_write_profraw(&outcome.frames, cfg.profraw_dir, &err) < 0) {
+		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
+		code = VMM_EXIT_HOST_ERROR;
+	}
 	if (cfg.results && outcome_write_json(&outcome, cfg.results, &err) < 0) {
 		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
 		code = VMM_EXIT_HOST_ERROR;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ipc/tlv.h"
 #include "policy/sandbox.h"
 #include "vmm/json.h"
 
@@ -21,6 +22,7 @@ void outcome_free(struct outcome *o)
 	for (int k = 0; k < IPC_TEXT_KIND_END; k++)
 		free(o->text[k].data);
 	memset(o->text, 0, sizeof(o->text));
+	frame_log_free(&o->frames);
 }
 
 static void text_append(struct outcome_text *t, const char *data, size_t len)
@@ -45,8 +47,29 @@ static void text_append(struct outcome_text *t, const char *data, size_t len)
 	t->len += want;
 }
 
+/* An intact EXIT frame of 4 bytes holding 0..255 is a status; anything else stays a frame. */
+static void take_frame(struct outcome *o, const struct ipc_guest_frame *chunk)
+{
+	const struct frame *f = frame_log_take(&o->frames, chunk);
+	const uint8_t *d;
+	uint32_t v;
+
+	if (!f || f->type != TLV_EXIT || !f->crc_ok || f->len != 4)
+		return;
+	d = frame_log_data(&o->frames, f);
+	v = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
+	if (v <= IPC_EXIT_STATUS_MAX) {
+		o->have_tlv_exit = true;
+		o->tlv_exit_status = (int)v;
+	}
+}
+
 void outcome_take(struct outcome *o, const struct ipc_msg *m)
 {
+	if (m->type == IPC_MSG_GUEST_FRAME) {
+		take_frame(o, &m->body.guest_frame);
+		return;
+	}
 	if (m->type == IPC_MSG_GUEST_EXIT) {
 		o->have_exit = true;
 		o->exit_status = m->body.guest_exit.status;   /* the last report counts */
@@ -106,6 +129,8 @@ int outcome_exit_code(const struct outcome *o)
 		return VMM_EXIT_PANIC;
 	if (o->have_exit)
 		return o->exit_status;
+	if (o->have_tlv_exit)
+		return o->tlv_exit_status;
 	if (o->end == VM_END_TIMEOUT)
 		return VMM_EXIT_TIMEOUT;
 	return VMM_EXIT_NO_RESULT;
@@ -119,7 +144,7 @@ const char *outcome_name(const struct outcome *o)
 		return "interrupted";
 	if (outcome_kernel_panicked(o))
 		return "kernel_panic";
-	if (o->have_exit)
+	if (o->have_exit || o->have_tlv_exit)
 		return "exited";
 	if (o->end == VM_END_TIMEOUT)
 		return "timeout";
@@ -155,11 +180,14 @@ static void write_devices(FILE *f, const struct outcome *o)
 		const struct ipc_device_stats *d = &o->devices[i];
 
 		fprintf(f, "%s{ \"role\": \"%s\", \"requests\": %llu, \"bad_requests\": %llu, "
-			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu, \"dropped\": %llu }",
+			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu, \"dropped\": %llu, "
+			"\"tlv_frames\": %llu, \"tlv_crc_errors\": %llu, \"tlv_garbage_bytes\": %llu }",
 			i ? ", " : "", sandbox_role_name((enum sandbox_role)d->role),
 			(unsigned long long)d->requests, (unsigned long long)d->bad_requests,
 			(unsigned long long)d->bytes_read, (unsigned long long)d->bytes_written,
-			(unsigned long long)d->throttled_ms, (unsigned long long)d->dropped);
+			(unsigned long long)d->throttled_ms, (unsigned long long)d->dropped,
+			(unsigned long long)d->tlv_frames, (unsigned long long)d->tlv_crc_errors,
+			(unsigned long long)d->tlv_garbage);
 	}
 	fputs("],\n", f);
 }
@@ -172,6 +200,10 @@ static void write_body(FILE *f, const struct outcome *o)
 		fprintf(f, "  \"guest_exit_status\": %d,\n", o->exit_status);
 	else
 		fputs("  \"guest_exit_status\": null,\n", f);
+	if (o->have_tlv_exit)
+		fprintf(f, "  \"tlv_exit_status\": %d,\n", o->tlv_exit_status);
+	else
+		fputs("  \"tlv_exit_status\": null,\n", f);
 	fputs("  \"detail\": ", f);
 	json_string(f, o->end_detail, strlen(o->end_detail));
 	fputs(",\n  \"results\": ", f);
@@ -183,6 +215,7 @@ static void write_body(FILE *f, const struct outcome *o)
 	fprintf(f, ",\n  \"truncated\": %s,\n",
 		(o->text[IPC_TEXT_RESULT].truncated || o->text[IPC_TEXT_PANIC].truncated ||
 		 o->text[IPC_TEXT_KERNEL_PANIC].truncated) ? "true" : "false");
+	frame_log_write_json(f, &o->frames, o->profraw_dir);
 	write_devices(f, o);
 	fprintf(f, "  \"timings_ms\": { \"start_to_first_run\": %.3f, \"running\": %.3f, ",
 		o->ms_to_first_run, o->ms_running);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ipc/ipc.h"
+#include "vmm/frames.h"
 
 /* Exit statuses of ktstr-vmm besides the payload's own (documented in --help and README). */
 #define VMM_EXIT_USAGE      2
@@ -50,6 +51,10 @@ struct outcome {
 	double ms_running;          /* first KVM_RUN -> end */
 	double ms_first_run_to_init;   /* first KVM_RUN -> /init start; < 0: never seen */
 	double ms_init_to_end;         /* /init start -> end; < 0: never seen */
+	struct frame_log frames;       /* TLV frames from the console device */
+	bool have_tlv_exit;            /* an intact EXIT frame came (used when COM2 said nothing) */
+	int tlv_exit_status;
+	const char *profraw_dir;       /* --profraw-dir, for the JSON's file names */
 	struct ipc_device_stats devices[OUTCOME_MAX_DEVICES];   /* what each virtio device served */
 	unsigned n_devices;
 };

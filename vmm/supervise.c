@@ -63,13 +63,16 @@ struct virtio_msg_ctx {
 	const struct devhost *dev;
 };
 
-/* A virtio device may only report its own stats; anything else it sends is ignored. */
+/* A virtio device may only report its own stats, and only the console TLV frames; anything
+ * else it sends is ignored. */
 static void take_virtio_message(void *opaque, const struct ipc_msg *m)
 {
 	struct virtio_msg_ctx *c = opaque;
 
 	if (m->type == IPC_MSG_DEVICE_STATS && m->body.device_stats.role == (uint32_t)c->dev->role)
 		outcome_add_device(c->o, &m->body.device_stats);
+	else if (m->type == IPC_MSG_GUEST_FRAME && c->dev->role == SANDBOX_ROLE_CONSOLE)
+		outcome_take(c->o, m);
 }
 
 static void device_failed(struct vm *vm, struct devhost *dev, struct kerr *e)

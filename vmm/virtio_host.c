@@ -160,6 +160,8 @@ static int setup(struct virtio_host *h, const struct guest_memory *mem,
 		return r;
 	if ((r = send_guest_ram(h, mem, err)) < 0 ||
 	    (r = ipc_send(&h->dev.ch, role->setup_type, role->setup_body, role->setup_fds, err)) < 0 ||
+	    (role->extra_type &&
+	     (r = ipc_send(&h->dev.ch, role->extra_type, role->extra_body, role->extra_fds, err)) < 0) ||
 	    (r = wait_identity(h, role, timeout_ms, &id, err)) < 0 ||
 	    (r = create_status_page(h, err)) < 0 || (r = give_eventfds(h, id.num_queues, err)) < 0)
 		return r;

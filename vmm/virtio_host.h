@@ -37,6 +37,9 @@ struct virtio_host_role {
 	enum ipc_msg_type setup_type;
 	const void *setup_body;
 	const int *setup_fds;
+	enum ipc_msg_type extra_type;    /* a second setup message, or 0 */
+	const void *extra_body;
+	const int *extra_fds;
 };
 
 void virtio_host_init(struct virtio_host *h);

@@ -16,6 +16,7 @@
 #include "vmm/cmdline.h"
 #include "vmm/i8042.h"
 #include "vmm/long_mode.h"
+#include "vmm/stats_socket.h"
 #include "vmm/supervise.h"
 #include "vmm/vcpu.h"
 
@@ -48,7 +49,8 @@ static int open_console_log(const struct vmm_config *cfg, struct kerr *err)
 		fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
 		return fd < 0 ? kerr_errno(err, errno, "dup stderr for the console") : fd;
 	}
-	fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* Appending: the serial and the console device processes both write it. */
+	fd = open(cfg->console_log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return kerr_errno(err, errno, "--console-log %s", cfg->console_log);
 	return fd;
@@ -66,10 +68,10 @@ static int start_serial(struct vm *vm, struct kerr *err)
 	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, vm->cfg->sandbox);
 	sp.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid;
 	sp.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid;
-	if ((sp.log_fd = open_console_log(vm->cfg, err)) < 0)
-		return sp.log_fd;
+	if ((vm->console_log_fd = open_console_log(vm->cfg, err)) < 0)
+		return vm->console_log_fd;
+	sp.log_fd = vm->console_log_fd;
 	r = serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
-	close(sp.log_fd);
 	return r;
 }
 
@@ -149,6 +151,19 @@ static int check_input(const char *opt, const char *path, struct kerr *err)
 	return 0;
 }
 
+static int check_output_dir(const char *opt, const char *path, struct kerr *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return kerr_errno(err, errno, "%s %s", opt, path);
+	if (!S_ISDIR(st.st_mode))
+		return kerr_set(err, ENOTDIR, "%s %s: not a directory", opt, path);
+	if (access(path, W_OK | X_OK) < 0)
+		return kerr_errno(err, errno, "%s %s", opt, path);
+	return 0;
+}
+
 static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -161,7 +176,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	for (int i = 0; i < 2; i++)
 		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =
 			vm->serial.com[i].ring.space_bell = -1;
-	vm->disk_fd = -1;
+	vm->disk_fd = vm->stats_fd = vm->console_log_fd = -1;
 	vm_virtio_init(vm);
 	vm->topo = (struct topology){ .llcs = 1, .cores_per_llc = cfg->cpus, .threads_per_core = 1 };
 	pthread_mutex_init(&vm->end_lock, NULL);
@@ -177,6 +192,10 @@ static void vm_destroy(struct vm *vm)
 	vm_virtio_destroy(vm);
 	if (vm->disk_fd >= 0)
 		close(vm->disk_fd);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
+	if (vm->console_log_fd >= 0)
+		close(vm->console_log_fd);
 	kvm_vm_destroy(&vm->kvm);
 	guest_memory_destroy(&vm->mem);
 	if (vm->end_event >= 0)
@@ -219,8 +238,12 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	vm_init(vm, cfg);
 	if (vm->end_event < 0)
 		r = kerr_errno(err, errno, "eventfd");
-	else if (cfg->have_disk)
+	if (r == 0 && cfg->have_disk)
 		r = disk_open(&cfg->disk, &vm->disk_fd, &vm->disk_msg, err);
+	if (r == 0 && cfg->stats_socket)
+		r = stats_socket_connect(cfg->stats_socket, &vm->stats_fd, err);
+	if (r == 0 && cfg->profraw_dir)
+		r = check_output_dir("--profraw-dir", cfg->profraw_dir, err);
 	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {
 		vm_destroy(vm);
 		free(vm);

@@ -30,6 +30,8 @@ struct vm {
 	struct i8042 kbd;              /* the reset line */
 	struct vm_virtio virtio[VM_VIRTIO_SLOTS];
 	int disk_fd;                   /* --disk, opened before anything else; -1: none */
+	int stats_fd;                  /* --stats-socket, connected before anything else */
+	int console_log_fd;            /* --console-log or stderr: serial and console write it */
 	struct ipc_blk_disk disk_msg;
 	struct vcpu *vcpus;
 	unsigned nvcpus;

@@ -65,10 +65,36 @@ static int start_net(struct vm *vm, struct kerr *err)
 	return virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
 }
 
+/* Always there: /dev/hvc0 to the console log, the TLV port, and the stats relay if wired. */
+static int start_console(struct vm *vm, struct kerr *err)
+{
+	struct vm_virtio *v = &vm->virtio[VM_VIRTIO_CONSOLE];
+	struct ipc_console_setup setup = { .flags = vm->stats_fd >= 0 ? IPC_CONSOLE_RELAY : 0 };
+	struct ipc_empty relay = { 0 };
+	struct virtio_host_role role = {
+		.device_id = IPC_VIRTIO_ID_CONSOLE, .setup_type = IPC_MSG_CONSOLE_SETUP,
+		.setup_body = &setup, .extra_type = vm->stats_fd >= 0 ? IPC_MSG_CONSOLE_RELAY : 0,
+		.extra_body = &relay, .extra_fds = &vm->stats_fd,
+	};
+	struct devhost_spawn sp;
+	int r;
+
+	spawn_config(vm, SANDBOX_ROLE_CONSOLE, &sp);
+	sp.log_fd = vm->console_log_fd;
+	v->used = true;
+	r = virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);   /* the device process has it now */
+	vm->stats_fd = -1;
+	return r;
+}
+
 int vm_virtio_start(struct vm *vm, struct kerr *err)
 {
 	int r;
 
+	if ((r = start_console(vm, err)) < 0)
+		return r;
 	if (vm->disk_fd >= 0 && (r = start_blk(vm, err)) < 0)
 		return r;
 	if (vm->cfg->have_net && (r = start_net(vm, err)) < 0)
