@@ -17,7 +17,7 @@ fi
 echo "e2e: no usable /dev/kvm: booting under nested KVM inside QEMU (TCG), which is slow"
 nested() {
 	"$top/scripts/nested-kvm" --bin "$build" --kernel-dir "$kdir" --timeout 900 \
-		--file "$top/tests/e2e/run.sh" --file "$build/e2e/l2.cpio" \
+		--file "$top/tests/e2e/run.sh" --file "$build/e2e/l2.cpio" --file "$build/tests/echo-server" \
 		-- sh ./run.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/e2e "$@"
 }
 status=0

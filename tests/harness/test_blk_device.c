@@ -73,7 +73,7 @@ static void rig_start(struct blk_rig *r, enum sandbox_level level, const struct 
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", r->disk);
 	fd = open(path, (disk->flags & IPC_BLK_READ_ONLY ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	assert_true(fd >= 0);
-	vdrv_start(&r->d, devproc_path, SANDBOX_ROLE_BLK, level, &role);
+	vdrv_start(&r->d, devproc_path, SANDBOX_ROLE_BLK, level, &role, -1);
 	close(fd);
 	vdrv_bring_up(&r->d, 1, 128, WANTED);
 }

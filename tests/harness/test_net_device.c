@@ -41,7 +41,7 @@ static void start(struct vdrv *d, enum sandbox_level level)
 					 .setup_type = IPC_MSG_NET_SETUP, .setup_body = &setup };
 
 	memcpy(setup.mac, mac, sizeof(mac));
-	vdrv_start(d, devproc_path, SANDBOX_ROLE_NET, level, &role);
+	vdrv_start(d, devproc_path, SANDBOX_ROLE_NET, level, &role, -1);
 	vdrv_bring_up(d, 2, 64, WANTED);
 }
 

@@ -14,10 +14,10 @@
 #define HEAP_GPA  0x1000000ull
 
 void vdrv_start(struct vdrv *d, const char *devproc_path, enum sandbox_role role,
-		enum sandbox_level level, const struct virtio_host_role *r)
+		enum sandbox_level level, const struct virtio_host_role *r, int log_fd)
 {
 	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = role, .level = level,
-				    .log_fd = -1 };
+				    .log_fd = log_fd };
 	struct sandbox_spec defaults;
 	struct kerr err = { 0 };
 
@@ -168,6 +168,20 @@ uint16_t vdrv_submit(struct vdrv *d, unsigned qi, const struct vdrv_buf *bufs, u
 	return head;
 }
 
+static void take_one(struct vdrv *d)
+{
+	struct ipc_msg m;
+	struct kerr err;
+
+	if (ipc_recv(&d->h.dev.ch, &m, &err) < 0)
+		fail_msg("device channel: %s", err.msg);
+	if (m.type == IPC_MSG_ERROR)
+		fail_msg("device error: %s", m.body.error.text);
+	if (d->on_msg)
+		d->on_msg(d->on_msg_opaque, &m);
+	ipc_msg_close_fds(&m);
+}
+
 static long elapsed_ms(const struct timespec *t0)
 {
 	struct timespec t;
@@ -184,14 +198,19 @@ bool vdrv_wait_used(struct vdrv *d, unsigned qi, uint16_t *id, uint32_t *len, in
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (__atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) == q->used_seen) {
-		struct pollfd p = { .fd = d->h.irqfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = d->h.irqfd, .events = POLLIN },
+				       { .fd = d->h.dev.ch.fd, .events = POLLIN } };
 		uint64_t v;
 		long left = timeout_ms - elapsed_ms(&t0);
 
 		if (left <= 0)
 			return false;
-		if (poll(&p, 1, (int)(left < 50 ? left : 50)) == 1 && read(d->h.irqfd, &v, sizeof(v)) > 0)
+		if (poll(p, 2, (int)(left < 50 ? left : 50)) <= 0)
+			continue;
+		if ((p[0].revents & POLLIN) && read(d->h.irqfd, &v, sizeof(v)) > 0)
 			vdrv_reg_write(d, 0x064, vdrv_reg_read(d, 0x060));   /* InterruptACK */
+		if (p[1].revents & POLLIN)
+			take_one(d);
 	}
 	*id = (uint16_t)used->ring[q->used_seen % q->size].id;
 	*len = used->ring[q->used_seen % q->size].len;
@@ -199,14 +218,32 @@ bool vdrv_wait_used(struct vdrv *d, unsigned qi, uint16_t *id, uint32_t *len, in
 	return true;
 }
 
+struct take_ctx {
+	struct vdrv *d;
+	void (*fn)(void *opaque, const struct ipc_msg *m);
+	void *opaque;
+};
+
 static void take(void *opaque, const struct ipc_msg *m)
 {
-	virtio_host_take(opaque, m);
+	struct take_ctx *t = opaque;
+
+	virtio_host_take(&t->d->h, m);
+	if (t->fn)
+		t->fn(t->opaque, m);
+}
+
+int vdrv_finish_with(struct vdrv *d, void (*fn)(void *opaque, const struct ipc_msg *m),
+		     void *opaque, struct kerr *err)
+{
+	struct take_ctx t = { d, fn, opaque };
+
+	return devhost_finish(&d->h.dev, 5000, take, &t, err);
 }
 
 int vdrv_finish(struct vdrv *d, struct kerr *err)
 {
-	return devhost_finish(&d->h.dev, 5000, take, &d->h, err);
+	return vdrv_finish_with(d, NULL, NULL, err);
 }
 
 void vdrv_free(struct vdrv *d)

@@ -28,6 +28,9 @@ struct vdrv {
 	uint64_t features;            /* accepted */
 	struct vdrv_queue q[IPC_VIRTIO_MAX_QUEUES];
 	uint64_t heap;                /* bump allocator for buffers */
+	/* Messages the device sends while the driver waits (as vmm's supervisor takes them). */
+	void (*on_msg)(void *opaque, const struct ipc_msg *m);
+	void *on_msg_opaque;
 };
 
 struct vdrv_buf {
@@ -36,9 +39,10 @@ struct vdrv_buf {
 	bool writable;
 };
 
-/* Starts the device (asserting it comes up) with its role's setup message. */
+/* Starts the device (asserting it comes up) with its role's setup message; log_fd is the
+ * device's log (-1: none). */
 void vdrv_start(struct vdrv *d, const char *devproc_path, enum sandbox_role role,
-		enum sandbox_level level, const struct virtio_host_role *r);
+		enum sandbox_level level, const struct virtio_host_role *r, int log_fd);
 
 uint32_t vdrv_reg_read(struct vdrv *d, uint64_t off);
 void vdrv_reg_write(struct vdrv *d, uint64_t off, uint32_t v);
@@ -61,8 +65,11 @@ void vdrv_publish(struct vdrv *d, unsigned q, uint16_t head);
 /* Waits for the next used entry; false after timeout_ms. */
 bool vdrv_wait_used(struct vdrv *d, unsigned q, uint16_t *id, uint32_t *len, int timeout_ms);
 
-/* Asks the device to finish; returns devhost_finish's result (stats are in d->h). */
+/* Asks the device to finish; returns devhost_finish's result (stats are in d->h). Other
+ * messages on the way go to fn (NULL: ignored). */
 int vdrv_finish(struct vdrv *d, struct kerr *err);
+int vdrv_finish_with(struct vdrv *d, void (*fn)(void *opaque, const struct ipc_msg *m),
+		     void *opaque, struct kerr *err);
 void vdrv_free(struct vdrv *d);
 
 #endif

@@ -147,6 +147,12 @@ static void test_bad_disks_named(void **state)
 	run_vmm(&r, "--kernel", kernel, "--disk", "/tmp", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "--disk /tmp"));
+	run_vmm(&r, "--kernel", kernel, "--stats-socket", "/nonexistent/stats.sock", NULL);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "--stats-socket /nonexistent/stats.sock: connect"));
+	run_vmm(&r, "--kernel", kernel, "--profraw-dir", disk, NULL);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(strstr(r.err, "not a directory"));
 	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--disk", disk, NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "only one disk"));
