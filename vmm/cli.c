@@ -47,6 +47,9 @@ void cli_print_help(void)
 	       "  --stats-socket PATH  connect to this host unix socket and relay it, both ways,\n"
 	       "                       to the guest's virtio-console port \"ktstr.stats\"\n"
 	       "  --profraw-dir DIR    write the payload's PRAW (LLVM profraw) frames here\n"
+	       "  --virtio-cmdline     announce the virtio devices on the kernel command line\n"
+	       "                       (virtio_mmio.device=) instead of in ACPI, for kernels\n"
+	       "                       without ACPI\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
@@ -138,7 +141,7 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR };
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE };
 
 static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
 {
@@ -171,6 +174,7 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_VIRTIO_CMDLINE: cfg->virtio_cmdline = true; return 0;
 	case OPT_STATS_SOCKET: cfg->stats_socket = arg; return 0;
 	case OPT_PROFRAW_DIR: cfg->profraw_dir = arg; return 0;
 	case OPT_NET:
@@ -218,6 +222,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "net", optional_argument, NULL, OPT_NET },
 		{ "stats-socket", required_argument, NULL, OPT_STATS_SOCKET },
+		{ "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
 		{ "profraw-dir", required_argument, NULL, OPT_PROFRAW_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },

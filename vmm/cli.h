@@ -33,6 +33,7 @@ struct vmm_config {
 	unsigned timeout_s;          /* 0: none */
 	const char *stats_socket;    /* --stats-socket: console port 2's host end */
 	const char *profraw_dir;     /* --profraw-dir: where PRAW frames are written */
+	bool virtio_cmdline;         /* --virtio-cmdline: devices on the command line, not ACPI */
 	bool have_net;
 	uint8_t net_mac[6];          /* --net[=MAC] */
 	bool have_disk;

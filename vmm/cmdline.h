@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ipc/err.h"
+#include "vmm/acpi.h"
 
 /* Quiet console on COM1, reset through the keyboard controller, reboot at once on panic,
  * no PCI (there is none: devices are virtio-mmio, announced in the DSDT). */
@@ -14,5 +15,10 @@
 
 int cmdline_build(char *buf, size_t size, const char *append, char *const *payload,
 		  struct kerr *err);
+
+/* virtio_mmio.device=<size>@<base>:<gsi> for each window, space-separated: how a kernel
+ * built with VIRTIO_MMIO_CMDLINE_DEVICES but without ACPI finds them. */
+int cmdline_virtio_devices(char *buf, size_t size, const struct acpi_virtio *v, unsigned n,
+			   struct kerr *err);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -75,6 +76,28 @@ static int start_serial(struct vm *vm, struct kerr *err)
 	return r;
 }
 
+/* Virtio windows go in the DSDT, or with --virtio-cmdline on the kernel command line before
+ * the user's --append (never both: the kernel would register each device twice). */
+static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_virtio *virtio,
+		       unsigned *n_virtio, struct kerr *err)
+{
+	char devices[512], append[BOOT_CMDLINE_MAX];
+	const char *user = vm->cfg->append;
+	int r;
+
+	*n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO);
+	if (vm->cfg->virtio_cmdline && *n_virtio) {
+		if ((r = cmdline_virtio_devices(devices, sizeof(devices), virtio, *n_virtio, err)) < 0)
+			return r;
+		if ((size_t)snprintf(append, sizeof(append), "%s%s%s", devices, user ? " " : "",
+				     user ? user : "") >= sizeof(append))
+			return kerr_set(err, E2BIG, "the kernel command line is too long");
+		user = append;
+		*n_virtio = 0;
+	}
+	return cmdline_build(cmdline, size, user, vm->cfg->payload, err);
+}
+
 static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *err)
 {
 	static const struct acpi_uart uarts[] = {
@@ -83,14 +106,13 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	char cmdline[BOOT_CMDLINE_MAX];
 	struct acpi_virtio virtio[ACPI_MAX_VIRTIO];
 	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2,
-				    .virtio = virtio,
-				    .n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO) };
+				    .virtio = virtio };
 	struct acpi_tables tables;
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_path = vm->cfg->initrd,
 				       .cmdline = cmdline };
 	int r;
 
-	if ((r = cmdline_build(cmdline, sizeof(cmdline), vm->cfg->append, vm->cfg->payload, err)) < 0 ||
+	if ((r = kernel_args(vm, cmdline, sizeof(cmdline), virtio, &acfg.n_virtio, err)) < 0 ||
 	    (r = acpi_build(&vm->mem, &acfg, &tables, err)) < 0 ||
 	    (r = long_mode_write_tables(&vm->mem, err)) < 0)
 		return r;

@@ -78,9 +78,24 @@ static void test_too_long_is_refused_not_cut(void **state)
 	assert_non_null(strstr(err.msg, "longer than 255 bytes"));
 }
 
+/* virtio_mmio.device= entries, in the kernel's <size>@<base>:<irq> form. */
+static void test_virtio_devices(void **state)
+{
+	static const struct acpi_virtio v[] = { { 0xc0000000u, 0x1000, 5 }, { 0xc0001000u, 0x1000, 6 } };
+	char buf[256], tiny[20];
+	struct kerr err;
+
+	(void)state;
+	assert_int_equal(cmdline_virtio_devices(buf, sizeof(buf), v, 2, &err), 0);
+	assert_string_equal(buf, "virtio_mmio.device=4K@0xc0000000:5 virtio_mmio.device=4K@0xc0001000:6");
+	assert_true(cmdline_virtio_devices(tiny, sizeof(tiny), v, 2, &err) < 0);
+	assert_non_null(strstr(err.msg, "longer than"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_virtio_devices),
 		cmocka_unit_test(test_defaults_only),
 		cmocka_unit_test(test_append_and_payload),
 		cmocka_unit_test(test_unpassable_arguments_named),
