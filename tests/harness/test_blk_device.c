@@ -200,16 +200,10 @@ static void check_identity_and_io(enum sandbox_level level)
 	rig_free(&r);
 }
 
-static void test_io_standard(void **state)
+/* Run once per level: the test's initial state is the level. */
+static void test_io(void **state)
 {
-	(void)state;
-	check_identity_and_io(SANDBOX_STANDARD);
-}
-
-static void test_io_strict(void **state)
-{
-	(void)state;
-	check_identity_and_io(SANDBOX_STRICT);
+	check_identity_and_io(*(const enum sandbox_level *)*state);
 }
 
 /* A read-only disk says so, refuses writes (the file is untouched) and still reads. */
@@ -381,9 +375,10 @@ static void test_throttle(void **state)
 
 int main(void)
 {
+	static enum sandbox_level standard = SANDBOX_STANDARD, strict = SANDBOX_STRICT;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_io_standard),
-		cmocka_unit_test(test_io_strict),
+		{ "test_io/standard", test_io, NULL, NULL, &standard },
+		{ "test_io/strict", test_io, NULL, NULL, &strict },
 		cmocka_unit_test(test_read_only),
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_hostile_chains),

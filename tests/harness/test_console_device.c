@@ -244,16 +244,10 @@ static void check_ports(enum sandbox_level level)
 	rig_free(&r);
 }
 
-static void test_ports_standard(void **state)
+/* Run once per level: the test's initial state is the level. */
+static void test_ports(void **state)
 {
-	(void)state;
-	check_ports(SANDBOX_STANDARD);
-}
-
-static void test_ports_strict(void **state)
-{
-	(void)state;
-	check_ports(SANDBOX_STRICT);
+	check_ports(*(const enum sandbox_level *)*state);
 }
 
 /* Port 2: guest bytes reach the host socket, host bytes reach a guest buffer, and the host
@@ -313,9 +307,10 @@ static void test_bad_control(void **state)
 
 int main(void)
 {
+	static enum sandbox_level standard = SANDBOX_STANDARD, strict = SANDBOX_STRICT;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ports_standard),
-		cmocka_unit_test(test_ports_strict),
+		{ "test_ports/standard", test_ports, NULL, NULL, &standard },
+		{ "test_ports/strict", test_ports, NULL, NULL, &strict },
 		cmocka_unit_test(test_stats_relay),
 		cmocka_unit_test(test_bad_control),
 	};

@@ -128,16 +128,10 @@ static void check_loopback(enum sandbox_level level)
 	vdrv_free(&d);
 }
 
-static void test_loopback_standard(void **state)
+/* Run once per level: the test's initial state is the level. */
+static void test_loopback(void **state)
 {
-	(void)state;
-	check_loopback(SANDBOX_STANDARD);
-}
-
-static void test_loopback_strict(void **state)
-{
-	(void)state;
-	check_loopback(SANDBOX_STRICT);
+	check_loopback(*(const enum sandbox_level *)*state);
 }
 
 /* With no RX buffer a frame waits; once the driver posts one (and kicks), it arrives. Past
@@ -194,9 +188,10 @@ static void test_bad_frames(void **state)
 
 int main(void)
 {
+	static enum sandbox_level standard = SANDBOX_STANDARD, strict = SANDBOX_STRICT;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_loopback_standard),
-		cmocka_unit_test(test_loopback_strict),
+		{ "test_loopback/standard", test_loopback, NULL, NULL, &standard },
+		{ "test_loopback/strict", test_loopback, NULL, NULL, &strict },
 		cmocka_unit_test(test_frames_wait_for_rx_buffers),
 		cmocka_unit_test(test_bad_frames),
 	};
