@@ -62,12 +62,14 @@ int cmdline_virtio_devices(char *buf, size_t size, const struct acpi_virtio *v, 
 			   struct kerr *err)
 {
 	size_t used = 0;
-	int r;
 
 	buf[0] = '\0';
-	for (unsigned i = 0; i < n; i++)
-		if ((r = append_fmt(buf, size, &used, err, "%svirtio_mmio.device=%uK@0x%x:%u",
-				    i ? " " : "", v[i].len >> 10, v[i].base, v[i].gsi)) < 0)
+	for (unsigned i = 0; i < n; i++) {
+		int r = append_fmt(buf, size, &used, err, "%svirtio_mmio.device=%uK@0x%x:%u",
+				   i ? " " : "", v[i].len >> 10, v[i].base, v[i].gsi);
+
+		if (r < 0)
 			return r;
+	}
 	return 0;
 }

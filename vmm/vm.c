@@ -81,13 +81,15 @@ static int start_serial(struct vm *vm, struct kerr *err)
 static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_virtio *virtio,
 		       unsigned *n_virtio, struct kerr *err)
 {
-	char devices[512], append[BOOT_CMDLINE_MAX];
+	char append[BOOT_CMDLINE_MAX];
 	const char *user = vm->cfg->append;
-	int r;
 
 	*n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO);
 	if (vm->cfg->virtio_cmdline && *n_virtio) {
-		if ((r = cmdline_virtio_devices(devices, sizeof(devices), virtio, *n_virtio, err)) < 0)
+		char devices[512];
+		int r = cmdline_virtio_devices(devices, sizeof(devices), virtio, *n_virtio, err);
+
+		if (r < 0)
 			return r;
 		if ((size_t)snprintf(append, sizeof(append), "%s%s%s", devices, user ? " " : "",
 				     user ? user : "") >= sizeof(append))
