@@ -32,7 +32,15 @@ void cli_print_help(void)
 	       "  --kernel PATH        the bzImage to boot (x86 boot protocol 2.12 or later)\n"
 	       "  --initrd PATH        the initramfs to give the kernel\n"
 	       "  --append ARGS        more kernel command-line arguments\n"
-	       "  --cpus N             vCPUs (default 1)\n"
+	       "  --cpus N             vCPUs (default 1): one node, one LLC, N cores\n"
+	       "  --topology NUMA,LLCS,CORES_PER_LLC,THREADS_PER_CORE\n"
+	       "                       NUMA nodes, LLCs in all (spread evenly over the nodes, as\n"
+	       "                       is the memory), cores per LLC, threads per core\n"
+	       "  --numa-node llcs=N,mem=MIB[,latency_ns=N][,bandwidth_mbs=N]\n"
+	       "                       one NUMA node (repeat for each; llcs=0: memory only); the\n"
+	       "                       guest's memory is then their sum\n"
+	       "  --numa-distances D   the NxN distance matrix, rows by ';', entries by ',' (10 on\n"
+	       "                       the diagonal, more than 10 elsewhere, symmetric; default 20)\n"
 	       "  --memory MIB         guest RAM in MiB (default %u, at least %u; above 3072 the\n"
 	       "                       rest is placed above 4 GiB)\n"
 	       "  --timeout SEC        end the VM after SEC seconds (default %u; 0: never)\n"
@@ -141,7 +149,8 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 }
 
 enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE };
+       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY,
+       OPT_NUMA_NODE, OPT_NUMA_DISTANCES };
 
 static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
 {
@@ -160,8 +169,10 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 		return r;
 	case OPT_MEMORY:
 		if ((r = parse_uint("--memory", arg, CLI_MIN_MEMORY_MIB, GUEST_MEMORY_MAX_MIB, &v,
-				    "a number of MiB", err)) == 0)
+				    "a number of MiB", err)) == 0) {
 			cfg->memory_mib = v;
+			cfg->memory_given = true;
+		}
 		return r;
 	case OPT_TIMEOUT:
 		if ((r = parse_uint("--timeout", arg, 0, CLI_MAX_TIMEOUT_S, &v, "a number of seconds",
@@ -174,6 +185,9 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_TOPOLOGY: return topology_opt_counts(&cfg->topo_opts, arg, err);
+	case OPT_NUMA_NODE: return topology_opt_node(&cfg->topo_opts, arg, err);
+	case OPT_NUMA_DISTANCES: return topology_opt_distances(&cfg->topo_opts, arg, err);
 	case OPT_VIRTIO_CMDLINE: cfg->virtio_cmdline = true; return 0;
 	case OPT_STATS_SOCKET: cfg->stats_socket = arg; return 0;
 	case OPT_PROFRAW_DIR: cfg->profraw_dir = arg; return 0;
@@ -196,7 +210,6 @@ static void set_defaults(struct vmm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->sandbox = SANDBOX_STANDARD;
-	cfg->cpus = 1;
 	cfg->memory_mib = CLI_DEFAULT_MEMORY_MIB;
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
 	{
@@ -223,6 +236,9 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "net", optional_argument, NULL, OPT_NET },
 		{ "stats-socket", required_argument, NULL, OPT_STATS_SOCKET },
 		{ "virtio-cmdline", no_argument, NULL, OPT_VIRTIO_CMDLINE },
+		{ "topology", required_argument, NULL, OPT_TOPOLOGY },
+		{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
+		{ "numa-distances", required_argument, NULL, OPT_NUMA_DISTANCES },
 		{ "profraw-dir", required_argument, NULL, OPT_PROFRAW_DIR },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -253,5 +269,11 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		return 0;
 	if (!cfg->kernel)
 		return kerr_set(err, EINVAL, "--kernel is required");
+	if (topology_opt_finish(&cfg->topo_opts, cfg->cpus, &cfg->memory_mib, cfg->memory_given,
+				&cfg->topo, err) < 0)
+		return -EINVAL;
+	if (cfg->memory_mib < CLI_MIN_MEMORY_MIB || cfg->memory_mib > GUEST_MEMORY_MAX_MIB)
+		return kerr_set(err, ERANGE, "the NUMA nodes' %llu MiB is out of range (%u..%u)",
+				(unsigned long long)cfg->memory_mib, CLI_MIN_MEMORY_MIB, GUEST_MEMORY_MAX_MIB);
 	return 0;
 }

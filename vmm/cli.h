@@ -10,6 +10,7 @@
 #include "ipc/err.h"
 #include "policy/sandbox.h"
 #include "vmm/disk.h"
+#include "vmm/topology_opt.h"
 
 #define CLI_DEFAULT_MEMORY_MIB 512u
 #define CLI_MIN_MEMORY_MIB     128u
@@ -28,8 +29,11 @@ struct vmm_config {
 	const char *append;
 	const char *console_log;
 	const char *results;
-	unsigned cpus;
+	unsigned cpus;               /* --cpus; 0: not given */
 	uint64_t memory_mib;
+	bool memory_given;
+	struct topology_opts topo_opts;   /* --topology, --numa-node, --numa-distances */
+	struct topology topo;        /* what they (or --cpus) describe, checked */
 	unsigned timeout_s;          /* 0: none */
 	const char *stats_socket;    /* --stats-socket: console port 2's host end */
 	const char *profraw_dir;     /* --profraw-dir: where PRAW frames are written */

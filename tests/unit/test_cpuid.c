@@ -67,7 +67,7 @@ static void test_apic_id_packing(void **state)
 
 static void test_leaves_for_one_cpu(void **state)
 {
-	struct topology t = { 1, 1, 1 };
+	struct topology t = { .llcs = 1, .cores_per_llc = 1, .threads_per_core = 1, .nodes = 1 };
 	struct kvm_cpuid2 *s = supported_table(0xd), *c;
 
 	(void)state;
@@ -114,9 +114,31 @@ static void test_leaves_for_smp(void **state)
 	free(s);
 }
 
+/* Leaf 4: L1d, L1i, L2 shared by one core's threads, L3 by the LLC's; then the end. */
+static void test_cache_leaves(void **state)
+{
+	struct topology t = { .llcs = 2, .cores_per_llc = 3, .threads_per_core = 2, .nodes = 1 };
+	struct kvm_cpuid2 *s = supported_table(0x1f), *c;
+
+	(void)state;
+	c = cpuid_build(s, &t, topology_apic_id(&t, 7));
+	assert_non_null(c);
+	assert_int_equal(count_leaf(c, 4, 0), 1);
+	assert_int_equal(leaf(c, 4, 0)->eax & 0x1f, 1);                    /* data */
+	assert_int_equal((leaf(c, 4, 2)->eax >> 5) & 7, 2);                /* L2 */
+	assert_int_equal((leaf(c, 4, 2)->eax >> 14) & 0xfff, 1);           /* 2 threads share it */
+	assert_int_equal((leaf(c, 4, 3)->eax >> 5) & 7, 3);                /* L3 */
+	assert_int_equal((leaf(c, 4, 3)->eax >> 14) & 0xfff, 7);           /* 4 cores x 2 threads of APIC IDs */
+	assert_int_equal(leaf(c, 4, 3)->eax >> 26, 7);                     /* 8 core IDs in the package */
+	assert_int_equal(leaf(c, 4, 3)->ecx + 1, 32768);                   /* 32 MiB, 16 ways, 64 B lines */
+	assert_int_equal(leaf(c, 4, 4)->eax & 0x1f, 0);                    /* no more caches */
+	free(c);
+	free(s);
+}
+
 static void test_old_max_leaf_raised_for_0xb(void **state)
 {
-	struct topology t = { 1, 2, 1 };
+	struct topology t = { .llcs = 1, .cores_per_llc = 2, .threads_per_core = 1, .nodes = 1 };
 	struct kvm_cpuid2 *s = supported_table(0x7), *c;
 
 	(void)state;
@@ -136,6 +158,7 @@ int main(void)
 		cmocka_unit_test(test_leaves_for_one_cpu),
 		cmocka_unit_test(test_leaves_for_smp),
 		cmocka_unit_test(test_old_max_leaf_raised_for_0xb),
+		cmocka_unit_test(test_cache_leaves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
