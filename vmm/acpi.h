@@ -1,4 +1,5 @@
-/* ACPI tables for the guest: RSDP, XSDT, FADT (hardware-reduced), DSDT, MADT. They live in
+/* ACPI tables for the guest: RSDP, XSDT, FADT (hardware-reduced), DSDT, MADT, and with more
+ * than one NUMA node SRAT, SLIT and HMAT. They live in
  * the reserved BIOS area below 1 MiB; the RSDP address also goes into the zero page. */
 #ifndef KTSTR_VMM_ACPI_H
 #define KTSTR_VMM_ACPI_H
@@ -29,6 +30,15 @@ struct acpi_virtio {
 	uint32_t gsi;     /* edge, active high */
 };
 
+/* A piece of guest RAM and the NUMA node it belongs to (SRAT memory affinity). */
+struct acpi_mem_range {
+	uint64_t gpa;
+	uint64_t size;
+	unsigned node;
+};
+
+#define ACPI_MAX_MEM_RANGES (2 * TOPOLOGY_MAX_NODES)
+
 /* Devices are announced in the DSDT so Linux maps their interrupts through ACPI: with a
  * hardware-reduced FADT there is no legacy PIC and no identity mapping of ISA IRQs. */
 struct acpi_config {
@@ -37,6 +47,8 @@ struct acpi_config {
 	unsigned n_uarts;
 	const struct acpi_virtio *virtio;
 	unsigned n_virtio;
+	const struct acpi_mem_range *mem;   /* for SRAT; with more than one node */
+	unsigned n_mem;
 };
 
 /* Where each table landed, for tests and for the XSDT. */

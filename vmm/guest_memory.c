@@ -77,6 +77,28 @@ void *guest_memory_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
+unsigned guest_memory_slice(const struct guest_memory *m, uint64_t off, uint64_t len,
+			    struct guest_region *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < m->nregions && len > 0; i++) {
+		const struct guest_region *r = &m->regions[i];
+		uint64_t start, take;
+
+		if (off >= r->offset + r->size || off < r->offset)
+			continue;
+		if (n == max)
+			return 0;
+		start = off - r->offset;
+		take = r->size - start < len ? r->size - start : len;
+		out[n++] = (struct guest_region){ r->gpa + start, take, off };
+		off += take;
+		len -= take;
+	}
+	return len == 0 ? n : 0;
+}
+
 uint64_t guest_memory_low_end(const struct guest_memory *m)
 {
 	return m->regions[0].size;

@@ -33,6 +33,11 @@ void guest_memory_destroy(struct guest_memory *m);
 /* The host address of [gpa, gpa+len) when it lies inside one region, else NULL. */
 void *guest_memory_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len);
 
+/* The pieces of guest RAM that hold memfd bytes [off, off + len), at most one per region,
+ * in order; returns how many (0 when the range is not all RAM or max is too small). */
+unsigned guest_memory_slice(const struct guest_memory *m, uint64_t off, uint64_t len,
+			    struct guest_region *out, unsigned max);
+
 /* The end of RAM below the MMIO hole. */
 uint64_t guest_memory_low_end(const struct guest_memory *m);
 

@@ -86,10 +86,11 @@ void kvm_vm_destroy(struct kvm_vm *vm)
 	vm->supported_cpuid = NULL;
 }
 
-int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem, struct kerr *err)
+int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem,
+		      const struct guest_region *pieces, unsigned n, struct kerr *err)
 {
-	for (unsigned i = 0; i < mem->nregions; i++) {
-		const struct guest_region *g = &mem->regions[i];
+	for (unsigned i = 0; i < n; i++) {
+		const struct guest_region *g = &pieces[i];
 		struct kvm_userspace_memory_region r = {
 			.slot = i, .guest_phys_addr = g->gpa, .memory_size = g->size,
 			.userspace_addr = (uint64_t)(uintptr_t)(mem->base + g->offset),

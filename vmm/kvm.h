@@ -19,8 +19,9 @@ struct kvm_vm {
 int kvm_vm_create(struct kvm_vm *vm, struct kerr *err);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
-/* One KVM memory slot per guest RAM region. */
-int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem, struct kerr *err);
+/* One KVM memory slot per piece of guest RAM (a region, or a NUMA node's part of one). */
+int kvm_vm_map_memory(struct kvm_vm *vm, const struct guest_memory *mem,
+		      const struct guest_region *pieces, unsigned n, struct kerr *err);
 
 /* Drives an ISA/IOAPIC interrupt line of the in-kernel irqchip. */
 int kvm_vm_irq_line(struct kvm_vm *vm, unsigned gsi, int level);

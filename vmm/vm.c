@@ -17,6 +17,7 @@
 #include "vmm/cmdline.h"
 #include "vmm/i8042.h"
 #include "vmm/long_mode.h"
+#include "vmm/numa_layout.h"
 #include "vmm/stats_socket.h"
 #include "vmm/supervise.h"
 #include "vmm/vcpu.h"
@@ -108,7 +109,7 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	char cmdline[BOOT_CMDLINE_MAX];
 	struct acpi_virtio virtio[ACPI_MAX_VIRTIO];
 	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2,
-				    .virtio = virtio };
+				    .virtio = virtio, .mem = vm->mem_ranges, .n_mem = vm->n_mem_ranges };
 	struct acpi_tables tables;
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_path = vm->cfg->initrd,
 				       .cmdline = cmdline };
@@ -120,6 +121,23 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 		return r;
 	bcfg.rsdp_addr = tables.rsdp;
 	return bzimage_load(&vm->mem, &bcfg, entry, err);
+}
+
+/* One KVM slot per piece of a node's memory (numa_layout), in memfd order. */
+static int map_memory(struct vm *vm, struct kerr *err)
+{
+	struct guest_region slots[ACPI_MAX_MEM_RANGES];
+	uint64_t off = 0;
+	int r;
+
+	if ((r = numa_layout(&vm->topo, &vm->mem, vm->mem_ranges, ACPI_MAX_MEM_RANGES,
+			     &vm->n_mem_ranges, err)) < 0)
+		return r;
+	for (unsigned i = 0; i < vm->n_mem_ranges; i++) {
+		slots[i] = (struct guest_region){ vm->mem_ranges[i].gpa, vm->mem_ranges[i].size, off };
+		off += vm->mem_ranges[i].size;
+	}
+	return kvm_vm_map_memory(&vm->kvm, &vm->mem, slots, vm->n_mem_ranges, err);
 }
 
 static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct kerr *err)
@@ -150,7 +168,7 @@ static int build(struct vm *vm, struct kerr *err)
 	    (r = kvm_vm_create(&vm->kvm, err)) < 0 ||
 	    (r = start_serial(vm, err)) < 0 ||
 	    (r = vm_virtio_start(vm, err)) < 0 ||
-	    (r = kvm_vm_map_memory(&vm->kvm, &vm->mem, err)) < 0 ||
+	    (r = map_memory(vm, err)) < 0 ||
 	    (r = load_guest(vm, &entry, err)) < 0 ||
 	    (r = create_vcpus(vm, &entry, err)) < 0 ||
 	    (r = serial_host_register(&vm->serial, &vm->pio, err)) < 0 ||
@@ -202,7 +220,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 			vm->serial.com[i].ring.space_bell = -1;
 	vm->disk_fd = vm->stats_fd = vm->console_log_fd = -1;
 	vm_virtio_init(vm);
-	vm->topo = (struct topology){ .llcs = 1, .cores_per_llc = cfg->cpus, .threads_per_core = 1 };
+	vm->topo = cfg->topo;
 	pthread_mutex_init(&vm->end_lock, NULL);
 	vm->end_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }

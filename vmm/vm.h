@@ -24,6 +24,8 @@ struct vm {
 	struct kvm_vm kvm;
 	struct guest_memory mem;
 	struct topology topo;
+	struct acpi_mem_range mem_ranges[ACPI_MAX_MEM_RANGES];   /* RAM per NUMA node, in order */
+	unsigned n_mem_ranges;
 	struct io_bus pio;         /* port I/O */
 	struct io_bus mmio;
 	struct serial_host serial;
