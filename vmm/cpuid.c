@@ -2,11 +2,12 @@
 #include "vmm/cpuid.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-#define CPUID_EXTRA_ENTRIES 8
+#define CPUID_EXTRA_ENTRIES 32
 #define ECX_HYPERVISOR (1u << 31)
 #define EDX_HTT        (1u << 28)
 #define LEVEL_TYPE_SMT  1u
@@ -54,6 +55,48 @@ static void write_extended_topology(struct kvm_cpuid2 *c, uint32_t fn, const str
 	e.eax = e.ebx = 0;
 	e.ecx = 2;   /* level type 0: the end of the list */
 	c->entries[c->nent++] = e;
+}
+
+/* The caches the guest is told about: L1d, L1i and L2 per core, L3 per LLC. */
+struct cache_desc {
+	unsigned type;          /* 1 data, 2 instruction, 3 unified */
+	unsigned level;
+	unsigned ways;
+	unsigned kib;
+	bool per_llc;           /* shared by the LLC's cores, else by one core's threads */
+};
+
+static const struct cache_desc caches[] = {
+	{ 1, 1, 8, 32, false }, { 2, 1, 8, 32, false }, { 3, 2, 16, 1024, false }, { 3, 3, 16, 32768, true },
+};
+
+#define CACHE_LINE 64u
+
+/* Leaf 4 (Intel) and 0x8000001D (AMD) share the cache-parameter layout; leaf 4 also says how
+ * many cores the package has. The sharing counts are the power-of-two spans of APIC IDs. */
+static void write_cache_leaves(struct kvm_cpuid2 *c, uint32_t fn, const struct topology *t)
+{
+	unsigned tb = topology_thread_bits(t), cb = topology_core_bits(t), lb = topology_llc_bits(t);
+	unsigned cores_in_pkg = 1u << (cb + lb);
+	uint32_t i;
+
+	drop_leaf(c, fn);
+	for (i = 0; i < sizeof(caches) / sizeof(caches[0]); i++) {
+		const struct cache_desc *d = &caches[i];
+		struct kvm_cpuid_entry2 e = { .function = fn, .index = i,
+					      .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
+		unsigned sharing = 1u << (d->per_llc ? tb + cb : tb);
+		unsigned sets = d->kib * 1024 / (d->ways * CACHE_LINE);
+
+		e.eax = d->type | (d->level << 5) | (1u << 8) | ((sharing - 1) << 14);
+		if (fn == 4)
+			e.eax |= ((cores_in_pkg > 64 ? 64 : cores_in_pkg) - 1) << 26;
+		e.ebx = ((d->ways - 1) << 22) | (CACHE_LINE - 1);
+		e.ecx = sets - 1;
+		c->entries[c->nent++] = e;
+	}
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = fn, .index = i,
+							   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
 }
 
 static void write_leaf1(struct kvm_cpuid2 *c, const struct topology *t, uint32_t apic_id)
@@ -106,10 +149,14 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, const struct 
 	if (leaf0 && leaf0->eax < 0xb)
 		leaf0->eax = 0xb;
 	write_leaf1(c, t, apic_id);
+	if (leaf0 && leaf0->eax >= 4)
+		write_cache_leaves(c, 4, t);
 	write_extended_topology(c, 0xb, t, apic_id);
 	if (leaf0 && leaf0->eax >= 0x1f)
 		write_extended_topology(c, 0x1f, t, apic_id);
 	write_amd_leaves(c, t, apic_id);
+	if (find_leaf(c, 0x80000000, 0) && find_leaf(c, 0x80000000, 0)->eax >= 0x8000001d)
+		write_cache_leaves(c, 0x8000001d, t);
 	return c;
 }
 

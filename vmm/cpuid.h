@@ -1,5 +1,5 @@
 /* Per-vCPU CPUID: KVM's supported table with the topology written into the leaves the
- * guest reads it from (0x1, 0xB, 0x1F, 0x80000008, 0x8000001E). */
+ * guest reads it from (0x1, 0x4, 0xB, 0x1F, 0x80000008, 0x8000001D, 0x8000001E). */
 #ifndef KTSTR_VMM_CPUID_H
 #define KTSTR_VMM_CPUID_H
 
