@@ -10,6 +10,7 @@
 #define CPUID_EXTRA_ENTRIES 32
 #define ECX_HYPERVISOR (1u << 31)
 #define EDX_HTT        (1u << 28)
+#define ECX_TOPOEXT    (1u << 22)   /* 0x80000001 */
 #define LEVEL_TYPE_SMT  1u
 #define LEVEL_TYPE_CORE 2u
 
@@ -117,6 +118,48 @@ static void write_leaf1(struct kvm_cpuid2 *c, const struct topology *t, uint32_t
 		e->edx &= ~EDX_HTT;
 }
 
+static bool is_amd(struct kvm_cpuid2 *c)
+{
+	const struct kvm_cpuid_entry2 *e = find_leaf(c, 0, 0);
+
+	/* "AuthenticAMD" or "HygonGenuine" in EBX, EDX, ECX */
+	return e && ((e->ebx == 0x68747541 && e->edx == 0x69746e65 && e->ecx == 0x444d4163) ||
+		     (e->ebx == 0x6f677948 && e->edx == 0x6e65476e && e->ecx == 0x656e6975));
+}
+
+static struct kvm_cpuid_entry2 *ensure_leaf(struct kvm_cpuid2 *c, uint32_t fn)
+{
+	struct kvm_cpuid_entry2 *e = find_leaf(c, fn, 0);
+
+	if (e)
+		return e;
+	c->entries[c->nent] = (struct kvm_cpuid_entry2){ .function = fn };
+	return &c->entries[c->nent++];
+}
+
+/* AMD reads its topology from 0x8000001E and its caches from 0x8000001D, both only with
+ * TOPOEXT; before family 17h it puts the LLC at the "node" level of 0x8000001E, so the node
+ * is the LLC. */
+static void write_amd_topoext(struct kvm_cpuid2 *c, const struct topology *t, uint32_t apic_id)
+{
+	unsigned tb = topology_thread_bits(t), cb = topology_core_bits(t);
+	unsigned llcs = t->llcs > 8 ? 8 : t->llcs;
+	struct kvm_cpuid_entry2 *e = find_leaf(c, 0x80000000, 0);
+
+	if (!e)
+		return;
+	if (e->eax < 0x8000001e)
+		e->eax = 0x8000001e;
+	if ((e = find_leaf(c, 0x80000001, 0)))
+		e->ecx |= ECX_TOPOEXT;
+	e = ensure_leaf(c, 0x8000001e);
+	e->eax = apic_id;
+	e->ebx = ((t->threads_per_core - 1) << 8) | ((apic_id >> tb) & 0xff);
+	e->ecx = ((apic_id >> (tb + cb)) & 0xff) | ((llcs - 1) << 8);
+	e->edx = 0;
+	write_cache_leaves(c, 0x8000001d, t);
+}
+
 static void write_amd_leaves(struct kvm_cpuid2 *c, const struct topology *t, uint32_t apic_id)
 {
 	struct kvm_cpuid_entry2 *e;
@@ -127,11 +170,8 @@ static void write_amd_leaves(struct kvm_cpuid2 *c, const struct topology *t, uin
 		e->ecx |= (topology_cpus(t) - 1) & 0xff;
 		e->ecx |= (pkg_bits & 0xf) << 12;
 	}
-	if ((e = find_leaf(c, 0x8000001e, 0))) {
-		e->eax = apic_id;
-		e->ebx = ((t->threads_per_core - 1) << 8) | ((apic_id >> topology_thread_bits(t)) & 0xff);
-		e->ecx = 0;
-	}
+	if (is_amd(c))
+		write_amd_topoext(c, t, apic_id);
 }
 
 struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, const struct topology *t,
@@ -155,8 +195,6 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, const struct 
 	if (leaf0 && leaf0->eax >= 0x1f)
 		write_extended_topology(c, 0x1f, t, apic_id);
 	write_amd_leaves(c, t, apic_id);
-	if (find_leaf(c, 0x80000000, 0) && find_leaf(c, 0x80000000, 0)->eax >= 0x8000001d)
-		write_cache_leaves(c, 0x8000001d, t);
 	return c;
 }
 

@@ -35,6 +35,8 @@ static struct kvm_cpuid2 *supported_table(uint32_t max_leaf)
 		{ .function = 0, .eax = 0 },
 		{ .function = 1, .ebx = 0x00000800, .edx = 1u << 28 },
 		{ .function = 0xb, .index = 0, .eax = 9, .ebx = 9 },   /* stale values to replace */
+		{ .function = 0x80000000, .eax = 0x80000008 },
+		{ .function = 0x80000001, .ecx = 0 },
 		{ .function = 0x80000008, .ecx = 0xffff },
 		{ .function = 0x8000001e, .eax = 99 },
 	};
@@ -108,8 +110,7 @@ static void test_leaves_for_smp(void **state)
 	}
 	assert_int_equal(leaf(c, 0x80000008, 0)->ecx & 0xff, 7);      /* cores - 1 */
 	assert_int_equal((leaf(c, 0x80000008, 0)->ecx >> 12) & 0xf, 3);
-	assert_int_equal(leaf(c, 0x8000001e, 0)->eax, 7);
-	assert_int_equal(leaf(c, 0x8000001e, 0)->ebx, (1u << 8) | 3);  /* 2 threads/core, core 3 */
+	assert_int_equal(leaf(c, 0x8000001e, 0)->eax, 99);            /* not AMD: left alone */
 	free(c);
 	free(s);
 }
@@ -132,6 +133,31 @@ static void test_cache_leaves(void **state)
 	assert_int_equal(leaf(c, 4, 3)->eax >> 26, 7);                     /* 8 core IDs in the package */
 	assert_int_equal(leaf(c, 4, 3)->ecx + 1, 32768);                   /* 32 MiB, 16 ways, 64 B lines */
 	assert_int_equal(leaf(c, 4, 4)->eax & 0x1f, 0);                    /* no more caches */
+	free(c);
+	free(s);
+}
+
+/* On AMD: TOPOEXT on, 0x8000001E with the APIC ID, core and LLC ("node"), and the cache
+ * leaves in 0x8000001D too, the extended maximum raised to reach them. */
+static void test_amd_topoext(void **state)
+{
+	struct topology t = { .llcs = 2, .cores_per_llc = 2, .threads_per_core = 2, .nodes = 1 };
+	struct kvm_cpuid2 *s = supported_table(0x1f), *c;
+
+	(void)state;
+	s->entries[0].ebx = 0x68747541;   /* "AuthenticAMD" */
+	s->entries[0].edx = 0x69746e65;
+	s->entries[0].ecx = 0x444d4163;
+	c = cpuid_build(s, &t, 7);        /* LLC 1, core 1, thread 1 */
+	assert_non_null(c);
+	assert_int_equal(leaf(c, 0x80000000, 0)->eax, 0x8000001e);
+	assert_true(leaf(c, 0x80000001, 0)->ecx & (1u << 22));
+	assert_int_equal(leaf(c, 0x8000001e, 0)->eax, 7);
+	assert_int_equal(leaf(c, 0x8000001e, 0)->ebx, (1u << 8) | 3);   /* 2 threads/core, core 3 */
+	assert_int_equal(leaf(c, 0x8000001e, 0)->ecx, (1u << 8) | 1);   /* LLC 1 of 2 */
+	assert_int_equal((leaf(c, 0x8000001d, 3)->eax >> 14) & 0xfff, 3);   /* L3: 4 APIC IDs */
+	assert_int_equal((leaf(c, 0x8000001d, 2)->eax >> 14) & 0xfff, 1);   /* L2: the 2 threads */
+	assert_int_equal(leaf(c, 0x8000001d, 4)->eax & 0x1f, 0);
 	free(c);
 	free(s);
 }
@@ -159,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_leaves_for_smp),
 		cmocka_unit_test(test_old_max_leaf_raised_for_0xb),
 		cmocka_unit_test(test_cache_leaves),
+		cmocka_unit_test(test_amd_topoext),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
