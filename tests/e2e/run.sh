@@ -24,6 +24,7 @@ show_logs() {
 	for f in "$out.stderr" "$out.console"; do
 		[ -s "$f" ] && { echo "# --- $f (last lines)"; tail -n 15 "$f" | sed 's/^/# /'; }
 	done
+	[ -s "$out.json" ] && { echo "# --- $out.json (results)"; grep '"results"' "$out.json" | cut -c1-1500 | sed 's/^/# /'; }
 	return 0
 }
 
@@ -190,6 +191,50 @@ console_scenarios() {
 		json_has 'relay_reply=ping-through-the-host'
 }
 
+# The guest's core_id of a CPU (its numbering is the kernel's: per package or per AMD node).
+core_of() { sed -n "s/.*cpu$1: core=\([0-9]*\) .*/\1/p" "$out.json" | head -n 1; }
+
+# smt_pair_cores A B C: A and B on one core, C on another.
+smt_pair_cores() { [ -n "$(core_of "$1")" ] && [ "$(core_of "$1")" = "$(core_of "$2")" ] && [ "$(core_of "$2")" != "$(core_of "$3")" ]; }
+
+# node_mem_ok NODE MIB: the guest's MemTotal of that node is 80..100 % of what was asked.
+node_mem_ok() {
+	kb=$(sed -n "s/.*node$1: cpus=[0-9,-]* mem_kb=\([0-9]*\).*/\1/p" "$out.json" | head -n 1)
+	[ -n "$kb" ] && [ "$kb" -le $(($2 * 1024)) ] && [ "$kb" -ge $(($2 * 1024 * 8 / 10)) ]
+}
+
+topo_scenarios() {
+	level=$1
+	boot topo-1121 "$level" --topology 1,1,2,1 -- /e2e/topo.sh
+	check "$level: 1,1,2,1: two CPUs online" json_has 'online=0-1\\n'
+	check "$level: 1,1,2,1: cpu1 is alone on its core, sharing the LLC with cpu0" \
+		json_has 'cpu1: core=[0-9]* threads=1 llc=0-1 '
+	check "$level: 1,1,2,1: cpu0 and cpu1 are different cores" [ "$(core_of 0)" != "$(core_of 1)" ]
+	check "$level: 1,1,2,1: one node holding both" json_has 'node0: cpus=0-1 '
+
+	boot topo-1222 "$level" --topology 1,2,2,2 -- /e2e/topo.sh
+	check "$level: 1,2,2,2: eight CPUs online" json_has 'online=0-7\\n'
+	check "$level: 1,2,2,2: cpu0 has its SMT sibling and shares an LLC with 0-3" \
+		json_has 'cpu0: core=[0-9]* threads=0-1 llc=0-3 '
+	check "$level: 1,2,2,2: cpu5 is in the second LLC" json_has 'cpu5: core=[0-9]* threads=4-5 llc=4-7 '
+	check "$level: 1,2,2,2: SMT siblings share a core, the next pair does not" smt_pair_cores 4 5 6
+	check "$level: 1,2,2,2: cpu5 shares its L2 with its SMT sibling only" json_has 'cpu5: [^\\]* l2=4-5\\n'
+
+	boot topo-2221 "$level" --topology 2,2,2,1 --memory 1024 -- /e2e/topo.sh
+	check "$level: 2,2,2,1: node 0 has cpus 0-1 and distances 10 20" json_has 'node0: cpus=0-1 mem_kb=[0-9]* distance=10 20'
+	check "$level: 2,2,2,1: node 1 has cpus 2-3 and distances 20 10" json_has 'node1: cpus=2-3 mem_kb=[0-9]* distance=20 10'
+	check "$level: 2,2,2,1: cpu3 shares its LLC with cpu2, no SMT sibling" json_has 'cpu3: core=[0-9]* threads=3 llc=2-3 '
+	check "$level: 2,2,2,1: cpu2 and cpu3 are different cores" [ "$(core_of 2)" != "$(core_of 3)" ]
+	check "$level: 2,2,2,1: node 0 has about 512 MiB" node_mem_ok 0 512
+	check "$level: 2,2,2,1: node 1 has about 512 MiB" node_mem_ok 1 512
+
+	boot topo-2111 "$level" --topology 2,1,1,1 --numa-node llcs=1,mem=384 \
+		--numa-node llcs=0,mem=256 --numa-distances '10,30;30,10' -- /e2e/topo.sh
+	check "$level: 2,1,1,1: one CPU, on node 0" json_has 'node0: cpus=0 mem_kb=[0-9]* distance=10 30'
+	check "$level: 2,1,1,1: node 1 is memory-only, at distance 30" json_has 'node1: cpus= mem_kb=[0-9]* distance=30 10'
+	check "$level: 2,1,1,1: the memory-only node has about 256 MiB" node_mem_ok 1 256
+}
+
 scenarios() {
 	level=$1
 
@@ -223,7 +268,7 @@ scenarios() {
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
-	for part in blk_scenarios net_scenarios console_scenarios sandbox_checks; do
+	for part in blk_scenarios net_scenarios console_scenarios topo_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }
