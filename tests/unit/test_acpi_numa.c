@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/iasl.h"
 #include "vmm/acpi.h"
 #include "vmm/numa_layout.h"
 #include "vmm/topology_opt.h"
@@ -70,37 +71,12 @@ static void test_layout(void **state)
 
 static char *disassemble(struct built *b, const char *sig)
 {
-	char dir[] = "/tmp/ktstr-numa-XXXXXX", path[128], cmd[512];
-	const void *t = NULL;
-	uint32_t len = 0;
-	char *text;
-	FILE *f;
-
 	for (unsigned i = 0; i < b->t.count; i++)
-		if (strcmp(b->t.table[i].signature, sig) == 0) {
-			len = b->t.table[i].length;
-			t = guest_memory_ptr(&b->mem, b->t.table[i].gpa, len);
-		}
-	if (!t)
-		fail_msg("no %s table", sig);
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, sig);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(t, 1, len, f), len);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d %s.dat >iasl.log 2>&1", dir, sig);
-	if (system(cmd) != 0)
-		fail_msg("iasl -d %s failed", sig);
-	snprintf(path, sizeof(path), "%s/%s.dsl", dir, sig);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	text = calloc(1, 1 << 20);
-	assert_true(fread(text, 1, (1 << 20) - 1, f) > 0);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	return text;
+		if (strcmp(b->t.table[i].signature, sig) == 0)
+			return iasl_disassemble(guest_memory_ptr(&b->mem, b->t.table[i].gpa, b->t.table[i].length),
+						b->t.table[i].length, sig);
+	fail_msg("no %s table", sig);
+	return NULL;
 }
 
 /* Each string must appear, in this order. */

@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/iasl.h"
+
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
 
@@ -80,37 +82,12 @@ static void test_checksums_and_rsdp(void **state)
 	guest_memory_destroy(&b.mem);
 }
 
-/* Writes one table to a file, runs iasl -d on it and returns the .dsl text (malloc'd). */
 static char *disassemble(struct built *b, const char *sig)
 {
-	char dir[] = "/tmp/ktstr-acpi-XXXXXX", path[128], cmd[512];
-	const uint8_t *t;
 	uint32_t len;
-	char *text;
-	FILE *f;
-	long n;
+	const uint8_t *t = table(b, sig, &len);
 
-	if (system("command -v iasl >/dev/null 2>&1") != 0)
-		fail_msg("iasl not found (scripts/setup installs acpica-tools)");
-	assert_non_null(mkdtemp(dir));
-	t = table(b, sig, &len);
-	snprintf(path, sizeof(path), "%s/%s.dat", dir, sig);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fwrite(t, 1, len, f), len);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d %s.dat >iasl.log 2>&1", dir, sig);
-	assert_int_equal(system(cmd), 0);
-	snprintf(path, sizeof(path), "%s/%s.dsl", dir, sig);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	text = calloc(1, 1 << 20);
-	n = (long)fread(text, 1, (1 << 20) - 1, f);
-	assert_true(n > 0);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
-	return text;
+	return iasl_disassemble(t, len, sig);
 }
 
 static void test_madt_decodes(void **state)
