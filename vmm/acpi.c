@@ -9,6 +9,7 @@
 #include "vmm/acpi_numa.h"
 #include "vmm/acpi_writer.h"
 #include "vmm/aml.h"
+#include "vmm/mptable.h"
 #include "vmm/bzimage.h"
 
 
@@ -189,6 +190,7 @@ int acpi_build(struct guest_memory *mem, const struct acpi_config *cfg, struct a
 	}
 	xsdt = build_xsdt(&w, tables, n);
 	out->rsdp = build_rsdp(&w, xsdt);
+	out->mptable = mptable_build(&w, mem, cfg->topology);
 	if (w.failed)
 		return -err->code;
 	return 0;

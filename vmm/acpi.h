@@ -54,6 +54,7 @@ struct acpi_config {
 /* Where each table landed, for tests and for the XSDT. */
 struct acpi_tables {
 	uint64_t rsdp;
+	uint64_t mptable;         /* the MP configuration table (see mptable.h) */
 	unsigned count;
 	struct {
 		char signature[5];
