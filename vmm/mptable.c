@@ -70,7 +70,7 @@ static void write_pointer(struct guest_memory *mem, uint64_t table)
 	uint32_t addr = (uint32_t)table;
 
 	memset(p, 0, 16);
-	memcpy(p, "_MP_", 4);
+	acpi_put_fixed(p, "_MP_", 4);
 	memcpy(p + 4, &addr, 4);
 	p[8] = 1;                         /* length in 16-byte units */
 	p[9] = MP_SPEC_REV;
@@ -95,11 +95,11 @@ uint64_t mptable_build(struct acpi_writer *w, struct guest_memory *mem, const st
 	h = w->base + start;              /* the header, completed now that the entries exist */
 	len = (uint16_t)(w->used - start);
 	count = (uint16_t)n;
-	memcpy(h, "PCMP", 4);
+	acpi_put_fixed(h, "PCMP", 4);
 	memcpy(h + 4, &len, 2);
 	h[6] = MP_SPEC_REV;
-	memcpy(h + 8, "KTSTR   ", 8);
-	memcpy(h + 16, "KTSTR-VMM   ", 12);
+	acpi_put_fixed(h + 8, "KTSTR   ", 8);
+	acpi_put_fixed(h + 16, "KTSTR-VMM   ", 12);
 	memcpy(h + 34, &count, 2);
 	{
 		uint32_t lapic = ACPI_LAPIC_ADDR;
