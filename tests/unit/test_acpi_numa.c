@@ -168,6 +168,51 @@ static void test_hmat(void **state)
 	guest_memory_destroy(&b.mem);
 }
 
+/* Several topologies (up to 256 CPUs, so x2APIC entries from APIC ID 255): every table
+ * decompiles cleanly, checksums hold, and MADT and SRAT name every CPU once. */
+static void test_several_topologies(void **state)
+{
+	static const unsigned shapes[][4] = { { 1, 1, 2, 1 }, { 1, 2, 2, 2 }, { 2, 2, 2, 1 },
+					      { 4, 8, 4, 2 }, { 2, 64, 2, 1 } };
+
+	(void)state;
+	for (unsigned k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		struct topology t;
+		struct guest_memory mem;
+		struct acpi_mem_range r[ACPI_MAX_MEM_RANGES];
+		struct acpi_config cfg = { .topology = &t, .mem = r };
+		struct acpi_tables out;
+		struct kerr err;
+		unsigned cpus;
+
+		assert_int_equal(topology_uniform(&t, shapes[k][0], shapes[k][1], shapes[k][2], shapes[k][3],
+						  512, &err), 0);
+		cpus = topology_cpus(&t);
+		assert_int_equal(guest_memory_create(&mem, 512ull << 20, &err), 0);
+		assert_int_equal(numa_layout(&t, &mem, r, ACPI_MAX_MEM_RANGES, &cfg.n_mem, &err), 0);
+		if (acpi_build(&mem, &cfg, &out, &err) < 0)
+			fail_msg("%u CPUs: %s", cpus, err.msg);
+		for (unsigned i = 0; i < out.count; i++) {
+			const void *tab = guest_memory_ptr(&mem, out.table[i].gpa, out.table[i].length);
+			char *dsl = iasl_disassemble(tab, out.table[i].length, out.table[i].signature);
+			unsigned n = 0;
+			const char *p;
+
+			assert_int_equal(acpi_checksum(tab, out.table[i].length), 0);
+			if (!strcmp(out.table[i].signature, "APIC") || !strcmp(out.table[i].signature, "SRAT")) {
+				for (p = dsl; (p = strstr(p, "Subtable Type : ")); p++)
+					n += !strncmp(p + 16, "00 [Processor Local APIC", 24) ||
+					     !strncmp(p + 16, "09 [Processor Local x2APIC", 26) ||
+					     !strncmp(p + 16, "02 [Processor Local x2APIC", 26);
+				if (n != cpus)
+					fail_msg("%s lists %u CPUs of %u", out.table[i].signature, n, cpus);
+			}
+			free(dsl);
+		}
+		guest_memory_destroy(&mem);
+	}
+}
+
 /* One node: no NUMA tables at all; checksums of every table hold. */
 static void test_single_node_has_none(void **state)
 {
@@ -198,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_slit),
 		cmocka_unit_test(test_hmat),
 		cmocka_unit_test(test_single_node_has_none),
+		cmocka_unit_test(test_several_topologies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,40 @@ static void test_amd_topoext(void **state)
 	free(s);
 }
 
+/* Every CPU of several topologies: its own APIC ID in leaves 0x1, 0xB and 0x8000001E, the
+ * same package-wide counts, and the LLC ("node") of 0x8000001E equal to the APIC ID's LLC. */
+static void test_every_cpu(void **state)
+{
+	static const unsigned shapes[][3] = { { 1, 2, 1 }, { 2, 2, 2 }, { 4, 3, 2 }, { 3, 5, 1 } };
+	struct kvm_cpuid2 *s = supported_table(0x1f);
+
+	(void)state;
+	s->entries[0].ebx = 0x68747541;
+	s->entries[0].edx = 0x69746e65;
+	s->entries[0].ecx = 0x444d4163;
+	for (unsigned k = 0; k < sizeof(shapes) / sizeof(shapes[0]); k++) {
+		struct topology t = { .llcs = shapes[k][0], .cores_per_llc = shapes[k][1],
+				      .threads_per_core = shapes[k][2], .nodes = 1 };
+		unsigned tb = topology_thread_bits(&t), cb = topology_core_bits(&t);
+
+		for (unsigned cpu = 0; cpu < topology_cpus(&t); cpu++) {
+			uint32_t apic = topology_apic_id(&t, cpu);
+			struct kvm_cpuid2 *c = cpuid_build(s, &t, apic);
+
+			assert_non_null(c);
+			assert_int_equal(leaf(c, 1, 0)->ebx >> 24, apic);
+			assert_int_equal(leaf(c, 0xb, 0)->edx, apic);
+			assert_int_equal(leaf(c, 0xb, 1)->edx, apic);
+			assert_int_equal(leaf(c, 0xb, 1)->ebx, topology_cpus(&t));
+			assert_int_equal(leaf(c, 0x8000001e, 0)->eax, apic);
+			assert_int_equal(leaf(c, 0x8000001e, 0)->ecx & 0xff, apic >> (tb + cb));
+			assert_int_equal(apic >> (tb + cb), cpu / (t.cores_per_llc * t.threads_per_core));
+			free(c);
+		}
+	}
+	free(s);
+}
+
 static void test_old_max_leaf_raised_for_0xb(void **state)
 {
 	struct topology t = { .llcs = 1, .cores_per_llc = 2, .threads_per_core = 1, .nodes = 1 };
@@ -186,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_old_max_leaf_raised_for_0xb),
 		cmocka_unit_test(test_cache_leaves),
 		cmocka_unit_test(test_amd_topoext),
+		cmocka_unit_test(test_every_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
