@@ -135,6 +135,21 @@ static void hmat_locality(struct acpi_writer *w, const struct topology *t, bool 
 		}
 }
 
+/* A memory-side cache in front of a node's memory: one level, direct mapped, write-back,
+ * 64-byte lines. */
+static void hmat_cache(struct acpi_writer *w, unsigned node, uint32_t mib)
+{
+	acpi_put16(w, 2);
+	acpi_put16(w, 0);
+	acpi_put32(w, 32);
+	acpi_put32(w, node);
+	acpi_put32(w, 0);
+	acpi_put64(w, (uint64_t)mib << 20);
+	acpi_put32(w, 1u | (1u << 4) | (1u << 8) | (1u << 12) | (64u << 16));
+	acpi_put16(w, 0);
+	acpi_put16(w, 0);                  /* no SMBIOS handles */
+}
+
 uint64_t acpi_build_hmat(struct acpi_writer *w, const struct topology *t)
 {
 	acpi_table_open(w, "HMAT", 2);
@@ -143,5 +158,8 @@ uint64_t acpi_build_hmat(struct acpi_writer *w, const struct topology *t)
 		hmat_domain(w, t, n);
 	hmat_locality(w, t, true);
 	hmat_locality(w, t, false);
+	for (unsigned n = 0; n < t->nodes; n++)
+		if (t->node[n].cache_mib)
+			hmat_cache(w, n, t->node[n].cache_mib);
 	return acpi_table_close(w);
 }

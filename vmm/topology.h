@@ -20,6 +20,7 @@ struct topology_node {
 	uint64_t mem_mib;
 	uint32_t latency_ns;       /* HMAT: access latency from its own CPUs; 0: default */
 	uint32_t bandwidth_mbs;    /* HMAT: access bandwidth; 0: default */
+	uint32_t cache_mib;        /* HMAT: a memory-side cache in front of it; 0: none */
 };
 
 struct topology {

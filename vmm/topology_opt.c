@@ -58,7 +58,8 @@ static int node_field(struct topology_node *n, const char *key, size_t klen, con
 		const char *key;
 		uint64_t max;
 	} fields[] = { { "llcs", TOPOLOGY_MAX_CPUS }, { "mem", 1u << 20 },
-		       { "latency_ns", UINT32_MAX }, { "bandwidth_mbs", UINT32_MAX } };
+		       { "latency_ns", UINT32_MAX }, { "bandwidth_mbs", UINT32_MAX },
+		       { "cache_mib", 1u << 20 } };
 
 	for (unsigned i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		uint64_t v = 0;
@@ -72,12 +73,13 @@ static int node_field(struct topology_node *n, const char *key, size_t klen, con
 		case 0: n->llcs = (unsigned)v; break;
 		case 1: n->mem_mib = v; break;
 		case 2: n->latency_ns = (uint32_t)v; break;
-		default: n->bandwidth_mbs = (uint32_t)v; break;
+		case 3: n->bandwidth_mbs = (uint32_t)v; break;
+		default: n->cache_mib = (uint32_t)v; break;
 		}
 		return 0;
 	}
 	return kerr_set(err, EINVAL, "--numa-node: unknown field \"%.*s\" (llcs, mem, latency_ns, "
-			"bandwidth_mbs)", (int)klen, key);
+			"bandwidth_mbs, cache_mib)", (int)klen, key);
 }
 
 int topology_opt_node(struct topology_opts *o, const char *s, struct kerr *err)

@@ -1,6 +1,6 @@
 /* The topology options, parsed and turned into a checked topology before any VM exists:
  *   --topology NUMA,LLCS,CORES_PER_LLC,THREADS_PER_CORE   (uniform; default 1,1,1,1)
- *   --numa-node llcs=N,mem=MIB[,latency_ns=N][,bandwidth_mbs=N]   (repeated: explicit nodes)
+ *   --numa-node llcs=N,mem=MIB[,latency_ns=N][,bandwidth_mbs=N][,cache_mib=N]  (repeated)
  *   --numa-distances "10,20;20,10"                         (rows by ';', entries by ',') */
 #ifndef KTSTR_VMM_TOPOLOGY_OPT_H
 #define KTSTR_VMM_TOPOLOGY_OPT_H

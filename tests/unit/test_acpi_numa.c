@@ -35,7 +35,7 @@ static void build(struct built *b)
 	assert_int_equal(topology_opt_counts(&o, "3,3,2,2", &err), 0);
 	assert_int_equal(topology_opt_node(&o, "llcs=2,mem=256,latency_ns=90,bandwidth_mbs=20000", &err), 0);
 	assert_int_equal(topology_opt_node(&o, "llcs=1,mem=3000", &err), 0);
-	assert_int_equal(topology_opt_node(&o, "llcs=0,mem=512,latency_ns=300,bandwidth_mbs=5000", &err), 0);
+	assert_int_equal(topology_opt_node(&o, "llcs=0,mem=512,latency_ns=300,bandwidth_mbs=5000,cache_mib=64", &err), 0);
 	assert_int_equal(topology_opt_distances(&o, "10,21,30;21,10,30;30,30,10", &err), 0);
 	if (topology_opt_finish(&o, 0, &mem, false, &b->topo, &err) < 0)
 		fail_msg("%s", err.msg);
@@ -163,7 +163,10 @@ static void test_hmat(void **state)
 			/* access bandwidth in MB/s: 20000 4761 1666 / 9523 10000 1666 */
 			"Data Type : 03", "Entry Base Unit : 0000000000000001",
 			"Entry : 4E20", "Entry : 1299", "Entry : 0682",
-			"Entry : 2533", "Entry : 2710", "Entry : 0682");
+			"Entry : 2533", "Entry : 2710", "Entry : 0682",
+			/* node 2's memory-side cache: 64 MiB, 1 level, direct mapped, write-back, 64 B */
+			"Memory Side Cache Information]", "Memory Proximity Domain : 00000002",
+			"Memory Side Cache Size : 0000000004000000", "Cache Attributes (decoded below) : 00401111");
 	free(s);
 	guest_memory_destroy(&b.mem);
 }

@@ -97,6 +97,7 @@ static void test_invalid(void **state)
 	memset(&o, 0, sizeof(o));
 	expect_error(topology_opt_node(&o, "llcs=1", &err), &err, "non-zero mem= are required");
 	expect_error(topology_opt_node(&o, "llcs=1,mem=64,cache=3", &err), &err, "unknown field \"cache\"");
+	expect_error(topology_opt_node(&o, "llcs=1,mem=64,cache_mib=x", &err), &err, "cache_mib \"x\"");
 	expect_error(topology_opt_node(&o, "llcs", &err), &err, "not key=value");
 	assert_int_equal(topology_opt_node(&o, "llcs=0,mem=256", &err), 0);
 	expect_error(topology_opt_finish(&o, 0, &mem, false, &t, &err), &err, "at least one CPU");
