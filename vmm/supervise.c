@@ -212,6 +212,8 @@ static void record_end(struct vm *vm, struct outcome *o)
 	}
 	else if (o->end == VM_END_SIGNAL)
 		snprintf(o->end_detail, sizeof(o->end_detail), "interrupted by a signal");
+	else if (o->end == VM_END_GUEST_RESET && vm->end_err.msg[0])
+		snprintf(o->end_detail, sizeof(o->end_detail), "the guest reset: %.400s", vm->end_err.msg);
 	else
 		snprintf(o->end_detail, sizeof(o->end_detail), "the guest %s",
 			 o->end == VM_END_GUEST_SHUTDOWN ? "powered off" : "reset");

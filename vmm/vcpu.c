@@ -131,9 +131,19 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_IO: handle_io(v); return true;
 	case KVM_EXIT_MMIO: handle_mmio(v); return true;
 	case KVM_EXIT_INTR: return true;
-	case KVM_EXIT_SHUTDOWN:   /* a triple fault: how a PC resets when nothing else works */
-		vm_request_end(v->vm, VM_END_GUEST_RESET, NULL);
+	case KVM_EXIT_SHUTDOWN: {  /* a triple fault: how a PC resets when nothing else works */
+		struct kvm_regs regs = { 0 };
+		struct kvm_sregs sregs = { 0 };
+		struct kerr why;
+
+		ioctl(v->fd, KVM_GET_REGS, &regs);
+		ioctl(v->fd, KVM_GET_SREGS, &sregs);
+		kerr_set(&why, EIO, "triple fault on vCPU %u at rip 0x%llx (cr0 0x%llx, cr3 0x%llx)",
+			 v->index, (unsigned long long)regs.rip, (unsigned long long)sregs.cr0,
+			 (unsigned long long)sregs.cr3);
+		vm_request_end(v->vm, VM_END_GUEST_RESET, &why);
 		return false;
+	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_request_end(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
 			       VM_END_GUEST_SHUTDOWN : VM_END_GUEST_RESET, NULL);
