@@ -29,16 +29,29 @@ show_logs() {
 }
 
 # boot NAME LEVEL [ktstr-vmm options] [-- payload]: sets $status, $elapsed_ms, $out.
-boot() {
-	name=$1 level=$2; shift 2
-	out=$work/$name-$level
+run_vmm() {
 	rm -f "$out".*
-	echo "# $name/$level: booting"
 	t0=$(now_ms)
 	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" \
 		--console-log "$out.console" --results "$out.json" "$@" 2> "$out.stderr"
 	status=$?
 	elapsed_ms=$(($(now_ms) - t0))
+}
+
+# Under nested TCG an L2 guest with many vCPUs rarely dies before its kernel prints a
+# single line (seen: 8 vCPUs on the L1's 2, about 1 boot in 10). That is the emulator, not
+# ktstr: such a boot runs once more, saying so. Natively there is no second chance.
+died_silently() { [ "$status" -eq 121 ] && [ ! -s "$out.console" ]; }
+
+boot() {
+	name=$1 level=$2; shift 2
+	out=$work/$name-$level
+	echo "# $name/$level: booting"
+	run_vmm "$@"
+	if [ -n "${KTSTR_NESTED:-}" ] && died_silently; then
+		echo "# $name/$level: the guest died before printing anything ($(grep -o '"detail": "[^"]*"' "$out.json")); nested emulation: booting it once more"
+		run_vmm "$@"
+	fi
 	echo "# $name/$level: exit $status in $elapsed_ms ms"
 }
 
@@ -229,10 +242,14 @@ topo_scenarios() {
 	check "$level: 2,2,2,1: node 1 has about 512 MiB" node_mem_ok 1 512
 
 	boot topo-2111 "$level" --topology 2,1,1,1 --numa-node llcs=1,mem=384 \
-		--numa-node llcs=0,mem=256 --numa-distances '10,30;30,10' -- /e2e/topo.sh
+		--numa-node llcs=0,mem=256,latency_ns=150,cache_mib=64 --numa-distances '10,30;30,10' \
+		-- /e2e/topo.sh
 	check "$level: 2,1,1,1: one CPU, on node 0" json_has 'node0: cpus=0 mem_kb=[0-9]* distance=10 30'
 	check "$level: 2,1,1,1: node 1 is memory-only, at distance 30" json_has 'node1: cpus= mem_kb=[0-9]* distance=30 10'
 	check "$level: 2,1,1,1: the memory-only node has about 256 MiB" node_mem_ok 1 256
+	check "$level: 2,1,1,1: HMAT: node 0 reaches node 1's memory in 150 ns x 30/10" \
+		json_has 'node1: [^\\]* latency=450 '
+	check "$level: 2,1,1,1: HMAT: node 1 has a 64 MiB memory-side cache" json_has 'node1: [^\\]* cache=67108864'
 }
 
 scenarios() {

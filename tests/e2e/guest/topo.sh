@@ -10,7 +10,7 @@
 	done
 	for d in /sys/devices/system/node/node[0-9]*; do
 		[ -d "$d" ] || continue
-		echo "${d##*/}: cpus=$(cat "$d/cpulist") mem_kb=$(awk '/MemTotal/ { print $4 }' "$d/meminfo") distance=$(cat "$d/distance")"
+		echo "${d##*/}: cpus=$(cat "$d/cpulist") mem_kb=$(awk '/MemTotal/ { print $4 }' "$d/meminfo") distance=$(cat "$d/distance") latency=$(cat "$d/access0/initiators/read_latency" 2>/dev/null || echo none) cache=$(cat "$d/memory_side_cache/index1/size" 2>/dev/null || echo none)"
 	done
 	awk -F': ' '/^vendor_id|^cpu family|^model\t/ { print $1 "=" $2 }' /proc/cpuinfo | sort -u | tr '\t' ' '
 	echo "flags=$(grep -m1 -o -w -e topoext -e cmp_legacy -e ht /proc/cpuinfo | tr '\n' ' ')"
