@@ -258,6 +258,19 @@ topo_scenarios() {
 	check "$level: 2,1,1,1: HMAT: node 1 has a 64 MiB memory-side cache" json_has 'node1: [^\\]* cache=67108864'
 }
 
+# The MP table, read by a kernel that has the MP parser (KTSTR_MP_KERNEL) booted acpi=off.
+mp_scenarios() {
+	level=$1
+	if [ ! -r "${KTSTR_MP_KERNEL:-}" ]; then
+		not_ok "$level: a kernel with the MP parser is given (KTSTR_MP_KERNEL)"
+		return 0
+	fi
+	boot mptable "$level" --kernel "$KTSTR_MP_KERNEL" --topology 1,2,2,1 --append acpi=off \
+		-- /e2e/topo.sh
+	check "$level: acpi=off: the MP table brings up all 4 CPUs" json_has 'online=0-3\\n'
+	check "$level: acpi=off: cpu3 shares its LLC with cpu2" json_has 'cpu3: core=[0-9]* threads=3 llc=2-3 '
+}
+
 scenarios() {
 	level=$1
 
@@ -291,7 +304,7 @@ scenarios() {
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
-	for part in blk_scenarios net_scenarios console_scenarios topo_scenarios sandbox_checks; do
+	for part in blk_scenarios net_scenarios console_scenarios topo_scenarios mp_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }
