@@ -165,7 +165,7 @@ static int serve(struct serial_dev *s)
 		for (int i = 0; i < 2; i++) {
 			if (!s->attached[i])
 				continue;
-			ipc_ring_ack_bell(s->ring[i].data_bell);
+			ipc_bell_ack(s->ring[i].data_bell);   /* then read until empty */
 			if ((r = drain(s, i)) < 0)
 				return r;
 		}

@@ -111,13 +111,10 @@ int virtio_dev_announce(struct virtio_dev *d, const struct ipc_virtio_identity *
 /* The used-buffer interrupt, when the driver asked for one. */
 void virtio_dev_interrupt(struct virtio_dev *d, unsigned q)
 {
-	uint64_t one = 1;
-
 	if (!virtq_need_interrupt(&d->q[q]))
 		return;
 	atomic_fetch_or(d->int_status, IPC_VIRTIO_INT_USED_BUFFER);
-	if (write(d->irqfd, &one, sizeof(one)) < 0)
-		return;   /* the counter is saturated: an interrupt is already pending */
+	ipc_bell_ring(d->irqfd);
 }
 
 /* Pops and serves chains until the queue is empty or the role must wait. A malformed chain
@@ -238,14 +235,6 @@ static int handle_ipc(struct virtio_dev *d)
 	}
 }
 
-static void drain_kick(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;   /* nothing pending (non-blocking) */
-}
-
 int virtio_dev_run(struct virtio_dev *d)
 {
 	unsigned nq = d->id.num_queues;
@@ -268,7 +257,7 @@ int virtio_dev_run(struct virtio_dev *d)
 			d->ops->backend_ready(d, p[1 + nq].revents);
 		for (unsigned q = 0; q < nq; q++)
 			if (p[1 + q].revents & POLLIN)
-				drain_kick(d->kick[q]);
+				ipc_bell_ack(d->kick[q]);
 		serve_all(d);
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			int r = handle_ipc(d);

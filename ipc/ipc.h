@@ -2,6 +2,7 @@
 #ifndef KTSTR_IPC_H
 #define KTSTR_IPC_H
 
+#include "ipc/bell.h"
 #include "ipc/channel.h"
 #include "ipc/err.h"
 #include "ipc/msg.h"

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ipc/bell.h"
 #include "ipc/memfd.h"
 
 #define RING_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
@@ -112,23 +113,6 @@ void ipc_ring_destroy(struct ipc_ring *r)
 	ring_reset_fds(r);
 }
 
-static void ring_bell(int fd)
-{
-	uint64_t one = 1;
-
-	/* EAGAIN means the counter is saturated: the bell is already ringing. */
-	if (write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return;
-}
-
-void ipc_ring_ack_bell(int bell_fd)
-{
-	uint64_t v;
-
-	if (read(bell_fd, &v, sizeof(v)) < 0)
-		return; /* EAGAIN: nothing pending */
-}
-
 ssize_t ipc_ring_write(struct ipc_ring *r, const void *buf, size_t len)
 {
 	uint32_t tail = atomic_load_explicit(&r->sh->tail, memory_order_acquire);
@@ -147,7 +131,7 @@ ssize_t ipc_ring_write(struct ipc_ring *r, const void *buf, size_t len)
 	memcpy(r->sh->data, (const char *)buf + first, n - first);
 	r->index += n;
 	atomic_store_explicit(&r->sh->head, r->index, memory_order_release);
-	ring_bell(r->data_bell);
+	ipc_bell_ring(r->data_bell);
 	return n;
 }
 
@@ -169,7 +153,7 @@ ssize_t ipc_ring_read(struct ipc_ring *r, void *buf, size_t len)
 	r->index += n;
 	atomic_store_explicit(&r->sh->tail, r->index, memory_order_release);
 	if (atomic_load_explicit(&r->sh->producer_waiting, memory_order_seq_cst))
-		ring_bell(r->space_bell);
+		ipc_bell_ring(r->space_bell);
 	return n;
 }
 
@@ -189,7 +173,7 @@ int ipc_ring_wait_space(struct ipc_ring *r, int timeout_ms)
 		rc = poll(&p, 1, timeout_ms);
 		if (rc < 0)
 			rc = -errno;
-		ipc_ring_ack_bell(r->space_bell);
+		ipc_bell_ack(r->space_bell);
 	}
 	atomic_store_explicit(&r->sh->producer_waiting, 0, memory_order_relaxed);
 	return rc;

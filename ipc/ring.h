@@ -51,7 +51,4 @@ int ipc_ring_wait_space(struct ipc_ring *r, int timeout_ms);
  * when the producer's index is impossible. */
 ssize_t ipc_ring_read(struct ipc_ring *r, void *buf, size_t len);
 
-/* Consumer: clears the data bell after a wake-up (then read until empty). */
-void ipc_ring_ack_bell(int bell_fd);
-
 #endif

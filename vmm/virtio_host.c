@@ -64,11 +64,9 @@ static void on_reset(void *opaque, const struct virtio_mmio *m)
 static void on_notify(void *opaque, unsigned queue)
 {
 	struct virtio_host *h = opaque;
-	uint64_t one = 1;
 
-	if (queue < IPC_VIRTIO_MAX_QUEUES && h->kick[queue] >= 0 &&
-	    write(h->kick[queue], &one, sizeof(one)) < 0)
-		return;   /* saturated: a kick is pending anyway */
+	if (queue < IPC_VIRTIO_MAX_QUEUES && h->kick[queue] >= 0)
+		ipc_bell_ring(h->kick[queue]);
 }
 
 static int send_guest_ram(struct virtio_host *h, const struct guest_memory *mem, struct kerr *err)

@@ -27,15 +27,13 @@
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr *why)
 {
 	int expected = VM_END_NONE;
-	uint64_t one = 1;
 
 	pthread_mutex_lock(&vm->end_lock);
 	if (atomic_compare_exchange_strong(&vm->end_reason, &expected, (int)reason) && why)
 		vm->end_err = *why;
 	pthread_mutex_unlock(&vm->end_lock);
 	atomic_store(&vm->stopping, true);
-	if (write(vm->end_event, &one, sizeof(one)) < 0)
-		return;   /* the counter is already non-zero: the supervisor is awake */
+	ipc_bell_ring(vm->end_event);   /* wakes the supervisor */
 }
 
 static void on_reset(void *opaque)

@@ -87,7 +87,7 @@ static void test_bells(void **state)
 	assert_int_equal(poll(&p, 1, 0), 0);
 	assert_int_equal(ipc_ring_write(&e.prod, "hi", 2), 2);
 	assert_int_equal(poll(&p, 1, 0), 1);           /* the consumer is woken */
-	ipc_ring_ack_bell(e.cons.data_bell);
+	ipc_bell_ack(e.cons.data_bell);
 	assert_int_equal(poll(&p, 1, 0), 0);
 	memset(buf, 0, sizeof(buf));
 	assert_int_equal(ipc_ring_write(&e.prod, buf, 62), 62);
