@@ -183,7 +183,7 @@ static void blk_identity(const struct blk *b, struct ipc_virtio_identity *id)
 	id->queue_num_max = BLK_QUEUE_SIZE;
 	id->features = (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
 		       (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
-		       (1ull << VIRTIO_F_EVENT_IDX) | (1ull << VIRTIO_F_INDIRECT_DESC);
+		       (1ull << VIRTIO_RING_F_EVENT_IDX) | (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	if (b->read_only)
 		id->features |= 1ull << VIRTIO_BLK_F_RO;
 	_Static_assert(sizeof(cfg) <= IPC_VIRTIO_CONFIG_MAX, "blk config fits");

@@ -317,8 +317,8 @@ static void con_identity(struct ipc_virtio_identity *id)
 	id->device_id = IPC_VIRTIO_ID_CONSOLE;
 	id->num_queues = 2 + 2 * CON_PORTS;
 	id->queue_num_max = CON_QUEUE_SIZE;
-	id->features = (1ull << VIRTIO_CONSOLE_F_MULTIPORT) | (1ull << VIRTIO_F_EVENT_IDX) |
-		       (1ull << VIRTIO_F_INDIRECT_DESC);
+	id->features = (1ull << VIRTIO_CONSOLE_F_MULTIPORT) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+		       (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	memcpy(id->config, &cfg, sizeof(cfg));
 	id->config_len = sizeof(cfg);
 }

@@ -141,8 +141,8 @@ static void net_identity(const struct net *n, struct ipc_virtio_identity *id)
 	id->device_id = IPC_VIRTIO_ID_NET;
 	id->num_queues = 2;
 	id->queue_num_max = NET_QUEUE_SIZE;
-	id->features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_F_EVENT_IDX) |
-		       (1ull << VIRTIO_F_INDIRECT_DESC);
+	id->features = (1ull << VIRTIO_NET_F_MAC) | (1ull << VIRTIO_RING_F_EVENT_IDX) |
+		       (1ull << VIRTIO_RING_F_INDIRECT_DESC);
 	_Static_assert(sizeof(cfg) <= IPC_VIRTIO_CONFIG_MAX, "net config fits");
 	memcpy(id->config, &cfg, sizeof(cfg));
 	id->config_len = sizeof(cfg);

@@ -182,8 +182,8 @@ static int start(struct virtio_dev *d, const struct ipc_virtio_start *s)
 		const struct ipc_virtq_setup *qs = &s->queue[i];
 		struct virtq_layout l = {
 			.size = (uint16_t)qs->size, .desc_gpa = qs->desc, .avail_gpa = qs->driver,
-			.used_gpa = qs->device, .event_idx = virtio_dev_has(d, VIRTIO_F_EVENT_IDX),
-			.indirect = virtio_dev_has(d, VIRTIO_F_INDIRECT_DESC),
+			.used_gpa = qs->device, .event_idx = virtio_dev_has(d, VIRTIO_RING_F_EVENT_IDX),
+			.indirect = virtio_dev_has(d, VIRTIO_RING_F_INDIRECT_DESC),
 		};
 		struct kerr why;
 

@@ -4,6 +4,7 @@
 #ifndef KTSTR_DEVPROC_VIRTIO_DEV_H
 #define KTSTR_DEVPROC_VIRTIO_DEV_H
 
+#include <linux/virtio_config.h>   /* VIRTIO_F_VERSION_1 */
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,10 +12,6 @@
 #include "devproc/devproc.h"
 #include "devproc/guest_ram.h"
 #include "devproc/virtq.h"
-
-#define VIRTIO_F_INDIRECT_DESC 28
-#define VIRTIO_F_EVENT_IDX     29
-#define VIRTIO_F_VERSION_1     32
 
 struct virtio_dev;
 

@@ -151,7 +151,6 @@ static int setup(struct virtio_host *h, const struct guest_memory *mem,
 	static const struct virtio_mmio_ops ops = { .driver_ok = on_driver_ok, .reset = on_reset,
 						    .notify = on_notify };
 	struct ipc_virtio_identity id = { 0 };
-	struct virtio_mmio_identity regs_id = { 0 };
 	int r;
 
 	if ((r = devhost_wait_hello(&h->dev, timeout_ms, err)) < 0)
@@ -163,13 +162,7 @@ static int setup(struct virtio_host *h, const struct guest_memory *mem,
 	    (r = wait_identity(h, role, timeout_ms, &id, err)) < 0 ||
 	    (r = create_status_page(h, err)) < 0 || (r = give_eventfds(h, id.num_queues, err)) < 0)
 		return r;
-	regs_id.device_id = id.device_id;
-	regs_id.features = id.features;
-	regs_id.num_queues = id.num_queues;
-	regs_id.queue_num_max = id.queue_num_max;
-	regs_id.config_len = id.config_len;
-	memcpy(regs_id.config, id.config, sizeof(regs_id.config));
-	virtio_mmio_init(&h->regs, &regs_id, h->status_page, &ops, h);
+	virtio_mmio_init(&h->regs, &id, h->status_page, &ops, h);
 	h->regs_ready = true;
 	return 0;
 }

@@ -21,17 +21,17 @@ enum {
 #define MAGIC     0x74726976u   /* "virt" */
 #define VENDOR_ID 0x5453544bu   /* "KTST" */
 
-void virtio_mmio_init(struct virtio_mmio *m, const struct virtio_mmio_identity *id,
+void virtio_mmio_init(struct virtio_mmio *m, const struct ipc_virtio_identity *id,
 		      _Atomic uint32_t *int_status, const struct virtio_mmio_ops *ops, void *opaque)
 {
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
 	m->id = *id;
-	m->id.features |= 1ull << VIRTIO_FEATURE_VERSION_1;
-	if (m->id.num_queues > VIRTIO_MMIO_MAX_QUEUES)
-		m->id.num_queues = VIRTIO_MMIO_MAX_QUEUES;
-	if (m->id.config_len > VIRTIO_MMIO_CONFIG_MAX)
-		m->id.config_len = VIRTIO_MMIO_CONFIG_MAX;
+	m->id.features |= 1ull << VIRTIO_F_VERSION_1;
+	if (m->id.num_queues > IPC_VIRTIO_MAX_QUEUES)
+		m->id.num_queues = IPC_VIRTIO_MAX_QUEUES;
+	if (m->id.config_len > IPC_VIRTIO_CONFIG_MAX)
+		m->id.config_len = IPC_VIRTIO_CONFIG_MAX;
 	m->int_status = int_status;
 	m->ops = *ops;
 	m->opaque = opaque;
@@ -62,7 +62,7 @@ static void device_reset(struct virtio_mmio *m)
 static bool features_acceptable(const struct virtio_mmio *m)
 {
 	return !(m->driver_features & ~m->id.features) &&
-	       (m->driver_features & (1ull << VIRTIO_FEATURE_VERSION_1));
+	       (m->driver_features & (1ull << VIRTIO_F_VERSION_1));
 }
 
 static void write_status(struct virtio_mmio *m, uint32_t v)
@@ -73,12 +73,12 @@ static void write_status(struct virtio_mmio *m, uint32_t v)
 		device_reset(m);
 		return;
 	}
-	if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(m))
-		v &= ~VIRTIO_STATUS_FEATURES_OK;   /* the driver reads it back and gives up */
-	if ((added & VIRTIO_STATUS_DRIVER_OK) && !(v & VIRTIO_STATUS_FEATURES_OK))
-		v &= ~VIRTIO_STATUS_DRIVER_OK;
+	if ((added & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(m))
+		v &= ~VIRTIO_CONFIG_S_FEATURES_OK;   /* the driver reads it back and gives up */
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && !(v & VIRTIO_CONFIG_S_FEATURES_OK))
+		v &= ~VIRTIO_CONFIG_S_DRIVER_OK;
 	m->status = v & 0xff;
-	if ((added & VIRTIO_STATUS_DRIVER_OK) && (m->status & VIRTIO_STATUS_DRIVER_OK) && m->ops.driver_ok)
+	if ((added & VIRTIO_CONFIG_S_DRIVER_OK) && (m->status & VIRTIO_CONFIG_S_DRIVER_OK) && m->ops.driver_ok)
 		m->ops.driver_ok(m->opaque, m);
 }
 
@@ -95,7 +95,7 @@ static void write_queue(struct virtio_mmio *m, uint64_t reg, uint32_t v)
 {
 	struct virtio_mmio_queue *q = selected(m);
 
-	if (!q || (m->status & VIRTIO_STATUS_DRIVER_OK))
+	if (!q || (m->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
 	if (reg == REG_QUEUE_READY) {
 		q->ready = v & 1;
@@ -125,7 +125,7 @@ static void write_reg(struct virtio_mmio *m, uint64_t reg, uint32_t v)
 	case REG_DEVICE_FEATURES_SEL: m->device_features_sel = v; break;
 	case REG_DRIVER_FEATURES_SEL: m->driver_features_sel = v; break;
 	case REG_DRIVER_FEATURES:
-		if (m->driver_features_sel < 2 && !(m->status & VIRTIO_STATUS_FEATURES_OK))
+		if (m->driver_features_sel < 2 && !(m->status & VIRTIO_CONFIG_S_FEATURES_OK))
 			set_half(&m->driver_features, m->driver_features_sel == 1, v);
 		break;
 	case REG_QUEUE_SEL: m->queue_sel = v; break;

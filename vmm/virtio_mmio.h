@@ -4,43 +4,20 @@
 #ifndef KTSTR_VMM_VIRTIO_MMIO_H
 #define KTSTR_VMM_VIRTIO_MMIO_H
 
+#include <linux/virtio_config.h>   /* VIRTIO_CONFIG_S_* status bits, VIRTIO_F_VERSION_1 */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ipc/msg.h"
+
 #define VIRTIO_MMIO_WINDOW      0x1000u
-#define VIRTIO_MMIO_MAX_QUEUES  8u
-#define VIRTIO_MMIO_CONFIG_MAX  256u
-
-/* Device status bits (virtio 1.2 §2.1). */
-#define VIRTIO_STATUS_ACKNOWLEDGE  1u
-#define VIRTIO_STATUS_DRIVER       2u
-#define VIRTIO_STATUS_DRIVER_OK    4u
-#define VIRTIO_STATUS_FEATURES_OK  8u
-#define VIRTIO_STATUS_NEEDS_RESET  0x40u
-#define VIRTIO_STATUS_FAILED       0x80u
-
-#define VIRTIO_FEATURE_VERSION_1   32u
-
-/* InterruptStatus bits, set by the device process in the shared status word. */
-#define VIRTIO_INT_USED_BUFFER     1u
-#define VIRTIO_INT_CONFIG_CHANGE   2u
 
 struct virtio_mmio_queue {
 	uint16_t num;
 	bool ready;
 	uint64_t desc, driver, device;
-};
-
-/* What the device declared about itself (from its device process). */
-struct virtio_mmio_identity {
-	uint32_t device_id;
-	uint64_t features;         /* offered; VIRTIO_F_VERSION_1 is always added */
-	uint16_t num_queues;
-	uint16_t queue_num_max;
-	uint8_t config[VIRTIO_MMIO_CONFIG_MAX];
-	uint32_t config_len;
 };
 
 struct virtio_mmio;
@@ -55,7 +32,7 @@ struct virtio_mmio_ops {
 
 struct virtio_mmio {
 	pthread_mutex_t lock;
-	struct virtio_mmio_identity id;
+	struct ipc_virtio_identity id; /* what the device process declared (validated in ipc/) */
 	struct virtio_mmio_ops ops;
 	void *opaque;
 	_Atomic uint32_t *int_status;  /* shared with the device process */
@@ -64,10 +41,11 @@ struct virtio_mmio {
 	uint64_t driver_features;
 	uint32_t queue_sel;
 	uint32_t config_generation;
-	struct virtio_mmio_queue queues[VIRTIO_MMIO_MAX_QUEUES];
+	struct virtio_mmio_queue queues[IPC_VIRTIO_MAX_QUEUES];
 };
 
-void virtio_mmio_init(struct virtio_mmio *m, const struct virtio_mmio_identity *id,
+/* VIRTIO_F_VERSION_1 is always added to the features the device offers. */
+void virtio_mmio_init(struct virtio_mmio *m, const struct ipc_virtio_identity *id,
 		      _Atomic uint32_t *int_status, const struct virtio_mmio_ops *ops, void *opaque);
 void virtio_mmio_destroy(struct virtio_mmio *m);
 

@@ -62,7 +62,7 @@ struct fixture {
 static void start(struct fixture *f)
 {
 	static const struct virtio_mmio_ops ops = { on_driver_ok, on_reset, on_notify };
-	struct virtio_mmio_identity id = {
+	struct ipc_virtio_identity id = {
 		.device_id = 2, .features = (1ull << 9) | (1ull << 29), .num_queues = 1,
 		.queue_num_max = 256, .config = { 0x00, 0x20, 0, 0, 0, 0, 0, 0, 0x00, 0x02 },
 		.config_len = 10,
@@ -75,12 +75,12 @@ static void start(struct fixture *f)
 static void negotiate(struct fixture *f, uint64_t features)
 {
 	wr(&f->m, 0x070, 0);
-	wr(&f->m, 0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(&f->m, 0x070, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	wr(&f->m, 0x024, 0);
 	wr(&f->m, 0x020, (uint32_t)features);
 	wr(&f->m, 0x024, 1);
 	wr(&f->m, 0x020, (uint32_t)(features >> 32));
-	wr(&f->m, 0x070, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER | VIRTIO_STATUS_FEATURES_OK);
+	wr(&f->m, 0x070, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
 }
 
 static void test_identity_and_features(void **state)
@@ -101,15 +101,15 @@ static void test_identity_and_features(void **state)
 	assert_int_equal(rd(&f.m, 0x0b0), 0xffffffffu);   /* no shared memory */
 	/* a feature never offered: FEATURES_OK does not stick */
 	negotiate(&f, (1ull << 32) | (1ull << 5));
-	assert_false(rd(&f.m, 0x070) & VIRTIO_STATUS_FEATURES_OK);
-	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_STATUS_DRIVER_OK);
-	assert_false(rd(&f.m, 0x070) & VIRTIO_STATUS_DRIVER_OK);
+	assert_false(rd(&f.m, 0x070) & VIRTIO_CONFIG_S_FEATURES_OK);
+	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_false(rd(&f.m, 0x070) & VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(f.seen.driver_ok, 0);
 	/* a legacy driver without VERSION_1 is refused too */
 	negotiate(&f, 1ull << 9);
-	assert_false(rd(&f.m, 0x070) & VIRTIO_STATUS_FEATURES_OK);
+	assert_false(rd(&f.m, 0x070) & VIRTIO_CONFIG_S_FEATURES_OK);
 	negotiate(&f, (1ull << 32) | (1ull << 29));
-	assert_true(rd(&f.m, 0x070) & VIRTIO_STATUS_FEATURES_OK);
+	assert_true(rd(&f.m, 0x070) & VIRTIO_CONFIG_S_FEATURES_OK);
 	virtio_mmio_destroy(&f.m);
 }
 
@@ -137,8 +137,8 @@ static void test_queue_setup_and_driver_ok(void **state)
 	negotiate(&f, (1ull << 32) | (1ull << 29));
 	setup_queue0(&f, 128);
 	wr(&f.m, 0x080, 0xdead000);            /* ignored: the queue is ready */
-	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_STATUS_DRIVER_OK);
-	assert_true(rd(&f.m, 0x070) & VIRTIO_STATUS_DRIVER_OK);
+	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_CONFIG_S_DRIVER_OK);
+	assert_true(rd(&f.m, 0x070) & VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(f.seen.driver_ok, 1);
 	assert_int_equal(f.seen.features, (1ull << 32) | (1ull << 29));
 	assert_true(f.seen.q0.ready);
@@ -166,7 +166,7 @@ static void test_queue_num_over_max_unusable(void **state)
 	start(&f);
 	negotiate(&f, 1ull << 32);
 	setup_queue0(&f, 512);
-	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_STATUS_DRIVER_OK);
+	wr(&f.m, 0x070, rd(&f.m, 0x070) | VIRTIO_CONFIG_S_DRIVER_OK);
 	assert_int_equal(f.seen.q0.num, 0);
 	virtio_mmio_destroy(&f.m);
 }
@@ -178,10 +178,10 @@ static void test_interrupts_config_and_reset(void **state)
 
 	(void)state;
 	start(&f);
-	atomic_store(&f.isr, VIRTIO_INT_USED_BUFFER | VIRTIO_INT_CONFIG_CHANGE);
+	atomic_store(&f.isr, IPC_VIRTIO_INT_USED_BUFFER | IPC_VIRTIO_INT_CONFIG);
 	assert_int_equal(rd(&f.m, 0x060), 3);
-	wr(&f.m, 0x064, VIRTIO_INT_USED_BUFFER);
-	assert_int_equal(atomic_load(&f.isr), VIRTIO_INT_CONFIG_CHANGE);
+	wr(&f.m, 0x064, IPC_VIRTIO_INT_USED_BUFFER);
+	assert_int_equal(atomic_load(&f.isr), IPC_VIRTIO_INT_CONFIG);
 	/* config space at any width, zeros past what the device declared */
 	virtio_mmio_access(&f.m, 0x100, false, b, 8);
 	assert_memory_equal(b, "\x00\x20\x00\x00\x00\x00\x00\x00", 8);
