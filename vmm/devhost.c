@@ -66,23 +66,33 @@ static int device_error(struct devhost *d, const struct ipc_msg *m, struct kerr 
 			m->body.error.text);
 }
 
-int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err)
+int devhost_expect(struct devhost *d, enum ipc_msg_type type, int timeout_ms, struct ipc_msg *m,
+		   struct kerr *err)
 {
-	struct ipc_msg m;
-
 	if (wait_readable(d->ch.fd, timeout_ms) <= 0)
-		return kerr_set(err, ETIMEDOUT, "%s device: no hello within %d ms",
-				sandbox_role_name(d->role), timeout_ms);
-	if (ipc_recv(&d->ch, &m, err) < 0)
+		return kerr_set(err, ETIMEDOUT, "%s device: no %s within %d ms",
+				sandbox_role_name(d->role), ipc_msg_name(type), timeout_ms);
+	if (ipc_recv(&d->ch, m, err) < 0)
 		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
-	if (m.type == IPC_MSG_ERROR)
-		return device_error(d, &m, err);
-	if (m.type != IPC_MSG_HELLO || m.body.hello.role != (uint32_t)d->role) {
-		ipc_msg_close_fds(&m);
-		return kerr_set(err, EPROTO, "%s device: expected hello, got %s",
-				sandbox_role_name(d->role), ipc_msg_name(m.type));
+	if (m->type == IPC_MSG_ERROR)
+		return device_error(d, m, err);
+	if (m->type != type) {
+		ipc_msg_close_fds(m);
+		return kerr_set(err, EPROTO, "%s device: expected %s, got %s",
+				sandbox_role_name(d->role), ipc_msg_name(type), ipc_msg_name(m->type));
 	}
 	return 0;
+}
+
+int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err)
+{
+	struct ipc_msg m = { 0 };
+	int r = devhost_expect(d, IPC_MSG_HELLO, timeout_ms, &m, err);
+
+	if (r == 0 && m.body.hello.role != (uint32_t)d->role)
+		return kerr_set(err, EPROTO, "%s device: its hello names role %u",
+				sandbox_role_name(d->role), m.body.hello.role);
+	return r;
 }
 
 int devhost_pump(struct devhost *d, devhost_msg_fn fn, void *opaque, struct kerr *err)

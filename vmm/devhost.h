@@ -30,7 +30,12 @@ struct devhost_spawn {
 
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err);
 
-/* Waits for IPC_MSG_HELLO; an IPC_MSG_ERROR instead is returned as the error. */
+/* Waits up to timeout_ms for the next message, which must be of this type; an IPC_MSG_ERROR
+ * instead is returned as the error, any other type as EPROTO. On success m owns its fds. */
+int devhost_expect(struct devhost *d, enum ipc_msg_type type, int timeout_ms, struct ipc_msg *m,
+		   struct kerr *err);
+
+/* Waits for IPC_MSG_HELLO from the role that was started. */
 int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err);
 
 typedef void (*devhost_msg_fn)(void *opaque, const struct ipc_msg *msg);

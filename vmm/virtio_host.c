@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -98,29 +97,6 @@ static int create_status_page(struct virtio_host *h, struct kerr *err)
 	return 0;
 }
 
-static int wait_identity(struct virtio_host *h, const struct virtio_host_role *role,
-			 int timeout_ms, struct ipc_virtio_identity *id, struct kerr *err)
-{
-	struct pollfd p = { .fd = h->dev.ch.fd, .events = POLLIN };
-	struct ipc_msg m;
-
-	if (poll(&p, 1, timeout_ms) <= 0)
-		return kerr_set(err, ETIMEDOUT, "no identity within %d ms", timeout_ms);
-	if (ipc_recv(&h->dev.ch, &m, err) < 0)
-		return -err->code;
-	if (m.type == IPC_MSG_ERROR)
-		return kerr_set(err, m.body.error.code, "%s", m.body.error.text);
-	if (m.type != IPC_MSG_VIRTIO_IDENTITY) {
-		ipc_msg_close_fds(&m);
-		return kerr_set(err, EPROTO, "expected its identity, got %s", ipc_msg_name(m.type));
-	}
-	if (m.body.virtio_identity.device_id != role->device_id)
-		return kerr_set(err, EPROTO, "it says it is virtio device %u, not %u",
-				m.body.virtio_identity.device_id, role->device_id);
-	*id = m.body.virtio_identity;
-	return 0;
-}
-
 static int give_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *err)
 {
 	struct ipc_empty e = { 0 };
@@ -145,24 +121,41 @@ static int give_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *e
 	return 0;
 }
 
-static int setup(struct virtio_host *h, const struct guest_memory *mem,
-		 const struct virtio_host_role *role, int timeout_ms, struct kerr *err)
+static int send_setup(struct virtio_host *h, const struct guest_memory *mem,
+		      const struct virtio_host_role *role, struct kerr *err)
+{
+	int r;
+
+	if ((r = send_guest_ram(h, mem, err)) < 0 ||
+	    (r = ipc_send(&h->dev.ch, role->setup_type, role->setup_body, role->setup_fds, err)) < 0)
+		return r;
+	if (role->extra_type)
+		return ipc_send(&h->dev.ch, role->extra_type, role->extra_body, role->extra_fds, err);
+	return 0;
+}
+
+/* Errors from devhost already name the device; the rest are named here. */
+int virtio_host_setup(struct virtio_host *h, const struct guest_memory *mem,
+		      const struct virtio_host_role *role, int timeout_ms, struct kerr *err)
 {
 	static const struct virtio_mmio_ops ops = { .driver_ok = on_driver_ok, .reset = on_reset,
 						    .notify = on_notify };
-	struct ipc_virtio_identity id = { 0 };
+	const char *name = sandbox_role_name(h->dev.role);
+	struct ipc_msg m = { 0 };
 	int r;
 
 	if ((r = devhost_wait_hello(&h->dev, timeout_ms, err)) < 0)
 		return r;
-	if ((r = send_guest_ram(h, mem, err)) < 0 ||
-	    (r = ipc_send(&h->dev.ch, role->setup_type, role->setup_body, role->setup_fds, err)) < 0 ||
-	    (role->extra_type &&
-	     (r = ipc_send(&h->dev.ch, role->extra_type, role->extra_body, role->extra_fds, err)) < 0) ||
-	    (r = wait_identity(h, role, timeout_ms, &id, err)) < 0 ||
-	    (r = create_status_page(h, err)) < 0 || (r = give_eventfds(h, id.num_queues, err)) < 0)
+	if (send_setup(h, mem, role, err) < 0)
+		return kerr_wrap(err, "%s device", name);
+	if ((r = devhost_expect(&h->dev, IPC_MSG_VIRTIO_IDENTITY, timeout_ms, &m, err)) < 0)
 		return r;
-	virtio_mmio_init(&h->regs, &id, h->status_page, &ops, h);
+	if (m.body.virtio_identity.device_id != role->device_id)
+		return kerr_set(err, EPROTO, "%s device: it says it is virtio device %u, not %u", name,
+				m.body.virtio_identity.device_id, role->device_id);
+	if (create_status_page(h, err) < 0 || give_eventfds(h, m.body.virtio_identity.num_queues, err) < 0)
+		return kerr_wrap(err, "%s device", name);
+	virtio_mmio_init(&h->regs, &m.body.virtio_identity, h->status_page, &ops, h);
 	h->regs_ready = true;
 	return 0;
 }
@@ -173,9 +166,7 @@ int virtio_host_start(struct virtio_host *h, const struct devhost_spawn *spawn,
 {
 	int r = devhost_spawn(&h->dev, spawn, err);
 
-	if (r == 0 && (r = setup(h, mem, role, timeout_ms, err)) < 0)
-		kerr_wrap(err, "%s device", sandbox_role_name(spawn->role));
-	return r;
+	return r < 0 ? r : virtio_host_setup(h, mem, role, timeout_ms, err);
 }
 
 int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *mmio, uint64_t base,

@@ -44,8 +44,12 @@ struct virtio_host_role {
 
 void virtio_host_init(struct virtio_host *h);
 
-/* Starts the device process, hands it guest RAM and its setup, takes its identity and gives
- * it the kick and interrupt eventfds. */
+/* With the device process started (devhost_spawn on h->dev): waits for its hello, hands it
+ * guest RAM and its setup, takes its identity and gives it the kick and interrupt eventfds. */
+int virtio_host_setup(struct virtio_host *h, const struct guest_memory *mem,
+		      const struct virtio_host_role *role, int timeout_ms, struct kerr *err);
+
+/* devhost_spawn and virtio_host_setup in one. */
 int virtio_host_start(struct virtio_host *h, const struct devhost_spawn *spawn,
 		      const struct guest_memory *mem, const struct virtio_host_role *role,
 		      int timeout_ms, struct kerr *err);

@@ -56,23 +56,28 @@ static int open_console_log(const struct vmm_config *cfg, struct kerr *err)
 	return fd;
 }
 
+void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp)
+{
+	struct sandbox_spec defaults;
+
+	sandbox_spec_init(&defaults, role, vm->cfg->sandbox);
+	*sp = (struct devhost_spawn){
+		.devproc_path = vm->cfg->devproc_path, .role = role, .level = vm->cfg->sandbox,
+		.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid,
+		.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid,
+		.log_fd = -1,
+	};
+}
+
 static int start_serial(struct vm *vm, struct kerr *err)
 {
-	struct devhost_spawn sp = {
-		.devproc_path = vm->cfg->devproc_path, .role = SANDBOX_ROLE_SERIAL,
-		.level = vm->cfg->sandbox,
-	};
-	struct sandbox_spec defaults;
-	int r;
+	struct devhost_spawn sp;
 
-	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, vm->cfg->sandbox);
-	sp.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid;
-	sp.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid;
 	if ((vm->console_log_fd = open_console_log(vm->cfg, err)) < 0)
 		return vm->console_log_fd;
+	vm_spawn_config(vm, SANDBOX_ROLE_SERIAL, &sp);
 	sp.log_fd = vm->console_log_fd;
-	r = serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
-	return r;
+	return serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
 }
 
 /* Virtio windows go in the DSDT, or with --virtio-cmdline on the kernel command line before
@@ -165,12 +170,13 @@ static int build(struct vm *vm, struct kerr *err)
 	if ((r = guest_memory_create(&vm->mem, vm->cfg->memory_mib << 20, err)) < 0 ||
 	    (r = kvm_vm_create(&vm->kvm, err)) < 0 ||
 	    (r = start_serial(vm, err)) < 0 ||
-	    (r = vm_virtio_start(vm, err)) < 0 ||
+	    (r = vm_virtio_spawn(vm, err)) < 0 ||
 	    (r = map_memory(vm, err)) < 0 ||
 	    (r = load_guest(vm, &entry, err)) < 0 ||
 	    (r = create_vcpus(vm, &entry, err)) < 0 ||
 	    (r = serial_host_register(&vm->serial, &vm->pio, err)) < 0 ||
 	    (r = i8042_register(&vm->kbd, &vm->pio, on_reset, vm, err)) < 0 ||
+	    (r = vm_virtio_setup(vm, err)) < 0 ||
 	    (r = vm_virtio_wire(vm, err)) < 0)
 		return r;
 	return serial_host_attach(&vm->serial, SERIAL_HELLO_TIMEOUT_MS, err);

@@ -45,6 +45,10 @@ struct vm {
 	struct outcome outcome;
 };
 
+/* How a device process of this VM is started: the role, the sandbox level and identity
+ * the command line asked for, no log (callers that give one set log_fd). */
+void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp);
+
 /* Records why the VM ends (the first caller wins) and wakes the supervisor. */
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr *why);
 

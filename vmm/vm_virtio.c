@@ -16,34 +16,9 @@ static uint64_t slot_base(unsigned slot)
 	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_WINDOW;
 }
 
-static void spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp)
-{
-	struct sandbox_spec defaults;
-
-	sandbox_spec_init(&defaults, role, vm->cfg->sandbox);
-	*sp = (struct devhost_spawn){
-		.devproc_path = vm->cfg->devproc_path, .role = role, .level = vm->cfg->sandbox,
-		.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid,
-		.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid,
-		.log_fd = -1,
-	};
-}
-
-static int start_blk(struct vm *vm, struct kerr *err)
-{
-	struct vm_virtio *v = &vm->virtio[VM_VIRTIO_BLK];
-	struct virtio_host_role role = { .device_id = IPC_VIRTIO_ID_BLK, .setup_type = IPC_MSG_BLK_DISK,
-					 .setup_body = &vm->disk_msg, .setup_fds = &vm->disk_fd };
-	struct devhost_spawn sp;
-	int r;
-
-	spawn_config(vm, SANDBOX_ROLE_BLK, &sp);
-	v->used = true;
-	r = virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
-	close(vm->disk_fd);   /* the device process has its own copy now */
-	vm->disk_fd = -1;
-	return r;
-}
+static const enum sandbox_role slot_role[VM_VIRTIO_SLOTS] = {
+	SANDBOX_ROLE_CONSOLE, SANDBOX_ROLE_BLK, SANDBOX_ROLE_NET,
+};
 
 void vm_virtio_init(struct vm *vm)
 {
@@ -51,55 +26,82 @@ void vm_virtio_init(struct vm *vm)
 		virtio_host_init(&vm->virtio[i].host);
 }
 
-static int start_net(struct vm *vm, struct kerr *err)
+/* The console is always there (/dev/hvc0, the TLV port, the stats relay if wired); blk with
+ * --disk, net with --net. Every process is started before any is waited for, so their exec
+ * and sandbox set-up overlap each other and the loading of the guest. */
+int vm_virtio_spawn(struct vm *vm, struct kerr *err)
 {
-	struct vm_virtio *v = &vm->virtio[VM_VIRTIO_NET];
-	struct ipc_net_setup setup = { 0 };
-	struct virtio_host_role role = { .device_id = IPC_VIRTIO_ID_NET, .setup_type = IPC_MSG_NET_SETUP,
-					 .setup_body = &setup };
-	struct devhost_spawn sp;
+	vm->virtio[VM_VIRTIO_CONSOLE].used = true;
+	vm->virtio[VM_VIRTIO_BLK].used = vm->disk_fd >= 0;
+	vm->virtio[VM_VIRTIO_NET].used = vm->cfg->have_net;
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		struct devhost_spawn sp;
+		int r;
 
-	memcpy(setup.mac, vm->cfg->net_mac, sizeof(setup.mac));
-	spawn_config(vm, SANDBOX_ROLE_NET, &sp);
-	v->used = true;
-	return virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
-}
-
-/* Always there: /dev/hvc0 to the console log, the TLV port, and the stats relay if wired. */
-static int start_console(struct vm *vm, struct kerr *err)
-{
-	struct vm_virtio *v = &vm->virtio[VM_VIRTIO_CONSOLE];
-	struct ipc_console_setup setup = { .flags = vm->stats_fd >= 0 ? IPC_CONSOLE_RELAY : 0 };
-	struct ipc_empty relay = { 0 };
-	struct virtio_host_role role = {
-		.device_id = IPC_VIRTIO_ID_CONSOLE, .setup_type = IPC_MSG_CONSOLE_SETUP,
-		.setup_body = &setup, .extra_type = vm->stats_fd >= 0 ? IPC_MSG_CONSOLE_RELAY : 0,
-		.extra_body = &relay, .extra_fds = &vm->stats_fd,
-	};
-	struct devhost_spawn sp;
-	int r;
-
-	spawn_config(vm, SANDBOX_ROLE_CONSOLE, &sp);
-	sp.log_fd = vm->console_log_fd;
-	v->used = true;
-	r = virtio_host_start(&v->host, &sp, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
-	if (vm->stats_fd >= 0)
-		close(vm->stats_fd);   /* the device process has it now */
-	vm->stats_fd = -1;
-	return r;
-}
-
-int vm_virtio_start(struct vm *vm, struct kerr *err)
-{
-	int r;
-
-	if ((r = start_console(vm, err)) < 0)
-		return r;
-	if (vm->disk_fd >= 0 && (r = start_blk(vm, err)) < 0)
-		return r;
-	if (vm->cfg->have_net && (r = start_net(vm, err)) < 0)
-		return r;
+		if (!vm->virtio[i].used)
+			continue;
+		vm_spawn_config(vm, slot_role[i], &sp);
+		if (i == VM_VIRTIO_CONSOLE)
+			sp.log_fd = vm->console_log_fd;
+		if ((r = devhost_spawn(&vm->virtio[i].host.dev, &sp, err)) < 0)
+			return r;
+	}
 	return 0;
+}
+
+/* The bodies of the setup messages, alive while the roles that point at them are used. */
+struct setup_bodies {
+	struct ipc_console_setup console;
+	struct ipc_empty relay;
+	struct ipc_net_setup net;
+};
+
+static struct virtio_host_role role_of(struct vm *vm, unsigned slot, struct setup_bodies *b)
+{
+	bool relay = vm->stats_fd >= 0;
+
+	switch (slot) {
+	case VM_VIRTIO_CONSOLE:
+		b->console.flags = relay ? IPC_CONSOLE_RELAY : 0;
+		return (struct virtio_host_role){
+			.device_id = IPC_VIRTIO_ID_CONSOLE, .setup_type = IPC_MSG_CONSOLE_SETUP,
+			.setup_body = &b->console, .extra_type = relay ? IPC_MSG_CONSOLE_RELAY : 0,
+			.extra_body = &b->relay, .extra_fds = &vm->stats_fd,
+		};
+	case VM_VIRTIO_BLK:
+		return (struct virtio_host_role){
+			.device_id = IPC_VIRTIO_ID_BLK, .setup_type = IPC_MSG_BLK_DISK,
+			.setup_body = &vm->disk_msg, .setup_fds = &vm->disk_fd,
+		};
+	default:
+		memcpy(b->net.mac, vm->cfg->net_mac, sizeof(b->net.mac));
+		return (struct virtio_host_role){
+			.device_id = IPC_VIRTIO_ID_NET, .setup_type = IPC_MSG_NET_SETUP,
+			.setup_body = &b->net,
+		};
+	}
+}
+
+int vm_virtio_setup(struct vm *vm, struct kerr *err)
+{
+	struct setup_bodies b = { 0 };
+	int r = 0;
+
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS && r == 0; i++) {
+		struct virtio_host_role role;
+
+		if (!vm->virtio[i].used)
+			continue;
+		role = role_of(vm, i, &b);
+		r = virtio_host_setup(&vm->virtio[i].host, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
+	}
+	/* The device processes hold their own copies of the disk and the stats socket now. */
+	if (vm->disk_fd >= 0)
+		close(vm->disk_fd);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
+	vm->disk_fd = vm->stats_fd = -1;
+	return r;
 }
 
 unsigned vm_virtio_acpi(const struct vm *vm, struct acpi_virtio *out, unsigned max)

@@ -21,7 +21,10 @@ struct vm;
 void vm_virtio_init(struct vm *vm);
 
 /* Starts the device process of every configured device (before the guest is loaded). */
-int vm_virtio_start(struct vm *vm, struct kerr *err);
+int vm_virtio_spawn(struct vm *vm, struct kerr *err);
+
+/* Waits for each device's hello and sets it up (guest RAM, its role's setup, eventfds). */
+int vm_virtio_setup(struct vm *vm, struct kerr *err);
 
 /* The ACPI description of the devices started; returns how many. */
 unsigned vm_virtio_acpi(const struct vm *vm, struct acpi_virtio *out, unsigned max);
