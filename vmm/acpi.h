@@ -35,6 +35,7 @@ struct acpi_mem_range {
 	uint64_t gpa;
 	uint64_t size;
 	unsigned node;
+	uint64_t offset;          /* where it starts in the guest RAM memfd (for its KVM slot) */
 };
 
 #define ACPI_MAX_MEM_RANGES (2 * TOPOLOGY_MAX_NODES)

@@ -18,7 +18,8 @@ int numa_layout(const struct topology *t, const struct guest_memory *mem,
 			return kerr_set(err, EINVAL, "NUMA node %u's %llu MiB do not fit guest RAM", node,
 					(unsigned long long)t->node[node].mem_mib);
 		for (unsigned i = 0; i < k; i++)
-			out[(*n)++] = (struct acpi_mem_range){ piece[i].gpa, piece[i].size, node };
+			out[(*n)++] = (struct acpi_mem_range){ piece[i].gpa, piece[i].size, node,
+							     piece[i].offset };
 		off += len;
 	}
 	return 0;

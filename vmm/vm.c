@@ -126,20 +126,18 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	return bzimage_load(&vm->mem, &bcfg, entry, err);
 }
 
-/* One KVM slot per piece of a node's memory (numa_layout), in memfd order. */
+/* One KVM slot per piece of a node's memory (numa_layout). */
 static int map_memory(struct vm *vm, struct kerr *err)
 {
 	struct guest_region slots[ACPI_MAX_MEM_RANGES];
-	uint64_t off = 0;
 	int r;
 
 	if ((r = numa_layout(&vm->topo, &vm->mem, vm->mem_ranges, ACPI_MAX_MEM_RANGES,
 			     &vm->n_mem_ranges, err)) < 0)
 		return r;
-	for (unsigned i = 0; i < vm->n_mem_ranges; i++) {
-		slots[i] = (struct guest_region){ vm->mem_ranges[i].gpa, vm->mem_ranges[i].size, off };
-		off += vm->mem_ranges[i].size;
-	}
+	for (unsigned i = 0; i < vm->n_mem_ranges; i++)
+		slots[i] = (struct guest_region){ vm->mem_ranges[i].gpa, vm->mem_ranges[i].size,
+						  vm->mem_ranges[i].offset };
 	return kvm_vm_map_memory(&vm->kvm, &vm->mem, slots, vm->n_mem_ranges, err);
 }
 

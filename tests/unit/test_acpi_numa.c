@@ -62,6 +62,11 @@ static void test_layout(void **state)
 	assert_true(b.ranges[1].node == 1 && b.ranges[2].node == 1);
 	assert_true(b.ranges[3].gpa == (1ull << 32) + (184ull << 20) && b.ranges[3].node == 2);
 	assert_int_equal(b.ranges[3].size, 512ull << 20);
+	/* Where each piece sits in the memfd (its KVM slot): one after another, across the hole. */
+	assert_int_equal(b.ranges[0].offset, 0);
+	assert_int_equal(b.ranges[1].offset, 256ull << 20);
+	assert_int_equal(b.ranges[2].offset, 3072ull << 20);
+	assert_int_equal(b.ranges[3].offset, (3072ull + 184) << 20);
 	assert_int_equal(b.t.count, 7);   /* DSDT FACP APIC SRAT SLIT HMAT XSDT */
 	for (unsigned i = 0; i < b.t.count; i++)
 		assert_int_equal(acpi_checksum(guest_memory_ptr(&b.mem, b.t.table[i].gpa, b.t.table[i].length),
