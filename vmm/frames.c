@@ -69,6 +69,12 @@ const uint8_t *frame_log_data(const struct frame_log *l, const struct frame *f)
 	return l->data + f->start;
 }
 
+/* The n-th complete PRAW frame's file; false when the path does not fit. */
+static bool profraw_path(char *buf, size_t size, const char *dir, unsigned n)
+{
+	return (size_t)snprintf(buf, size, "%s/ktstr-%u.profraw", dir, n) < size;
+}
+
 void frame_log_write_json(FILE *out, const struct frame_log *l, const char *profraw_dir)
 {
 	unsigned praw = 0;
@@ -80,11 +86,17 @@ void frame_log_write_json(FILE *out, const struct frame_log *l, const char *prof
 		fprintf(out, "%s\n    { \"type\": \"%s\", \"crc_ok\": %s, \"complete\": %s, \"bytes\": %zu, ",
 			i ? "," : "", tlv_type_name(f->type), f->crc_ok ? "true" : "false",
 			f->complete ? "true" : "false", f->len);
-		if (f->type == TLV_PRAW && profraw_dir && f->complete)
-			fprintf(out, "\"file\": \"%s/ktstr-%u.profraw\" }", profraw_dir, praw++);
-		else if (f->type == TLV_PRAW)
-			fputs("\"file\": null }", out);
-		else {
+		if (f->type == TLV_PRAW) {
+			char path[4096];
+
+			if (profraw_dir && f->complete && profraw_path(path, sizeof(path), profraw_dir, praw++)) {
+				fputs("\"file\": ", out);
+				json_string(out, path, strlen(path));
+				fputs(" }", out);
+			} else {
+				fputs("\"file\": null }", out);
+			}
+		} else {
 			fputs("\"data\": ", out);
 			json_string(out, (const char *)frame_log_data(l, f), f->len);
 			fputs(" }", out);
@@ -126,7 +138,7 @@ int frame_log_write_profraw(const struct frame_log *l, const char *dir, struct k
 
 		if (f->type != TLV_PRAW || !f->complete)
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/ktstr-%u.profraw", dir, praw++) >= sizeof(path))
+		if (!profraw_path(path, sizeof(path), dir, praw++))
 			return kerr_set(err, ENAMETOOLONG, "--profraw-dir %s: path too long", dir);
 		if ((r = write_file(path, frame_log_data(l, f), f->len, err)) < 0)
 			return r;
