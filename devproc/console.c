@@ -203,8 +203,8 @@ static uint32_t from_guest(struct console *c, unsigned port, const struct virtq_
 
 		if (port == 1)
 			tlv_parser_feed(&c->tlv, buf, n);
-		else if (c->ctx->log_fd >= 0 && write(c->ctx->log_fd, buf, n) != (ssize_t)n)
-			c->ctx->log_fd = -1;   /* the log is gone; the console goes on */
+		else
+			devproc_log(c->ctx, buf, n);
 	}
 	return 0;
 }

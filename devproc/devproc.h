@@ -13,6 +13,10 @@ struct devproc_ctx {
 	int log_fd;            /* -1 when the role has none */
 };
 
+/* Appends to the console log, all of it (a short write is retried); the first failure
+ * closes the log for good (log_fd -1) and the device goes on. No log: nothing happens. */
+void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len);
+
 typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
 
 int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err);

@@ -71,21 +71,6 @@ static void sink_text(void *opaque, enum ipc_text_kind kind, const char *data, s
 	}
 }
 
-static int write_log(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Reads one ring until it is empty. */
 static int drain(struct serial_dev *s, int port)
 {
@@ -96,8 +81,7 @@ static int drain(struct serial_dev *s, int port)
 		return 0;
 	while ((n = ipc_ring_read(&s->ring[port], buf, sizeof(buf))) > 0) {
 		if (port == 0) {
-			if (s->ctx->log_fd >= 0 && write_log(s->ctx->log_fd, buf, (size_t)n) < 0)
-				s->ctx->log_fd = -1;   /* the log is gone; parsing goes on */
+			devproc_log(s->ctx, buf, (size_t)n);
 			serial_parser_com1(&s->parser, buf, (size_t)n);
 		} else {
 			serial_parser_com2(&s->parser, buf, (size_t)n);
