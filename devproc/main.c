@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "devproc/devproc.h"
+#include "initgen/initgen.h"
 
 
 /* Sandboxed processes cannot run LeakSanitizer's ptrace-based scan at exit. */
@@ -19,17 +20,23 @@ const char *__asan_default_options(void)
 	return "detect_leaks=0";
 }
 
+/* initgen is no device, but it is sandboxed the same way and lives in the same binary. */
+static int run_initgen(struct devproc_ctx *ctx, struct kerr *err)
+{
+	return initgen_serve(&ctx->ipc, err);
+}
+
 static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
 	[SANDBOX_ROLE_BLK] = devproc_blk_run,
 	[SANDBOX_ROLE_NET] = devproc_net_run,
 	[SANDBOX_ROLE_CONSOLE] = devproc_console_run,
 	[SANDBOX_ROLE_SERIAL] = devproc_serial_run,
-	[SANDBOX_ROLE_INITGEN] = NULL,
+	[SANDBOX_ROLE_INITGEN] = run_initgen,
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ktstr-devproc --role blk|net|console|serial --sandbox off|audit|standard|strict\n"
+	fprintf(f, "usage: ktstr-devproc --role blk|net|console|serial|initgen --sandbox off|audit|standard|strict\n"
 		   "                     [--uid UID --gid GID] [--log-fd]\n"
 		   "Started by ktstr-vmm with its fds in place (ipc on fd %d); not meant to be run by hand.\n",
 		IPC_FD_CHANNEL);

@@ -217,6 +217,129 @@ static int validate_guest_frame(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+bool ipc_initgen_path_ok(const char *path)
+{
+	const char *p = path[0] == '/' ? path + 1 : path;
+	size_t len = strnlen(path, IPC_INITGEN_PATH_MAX);
+
+	if (len == 0 || len >= IPC_INITGEN_PATH_MAX || !printable(path) || !*p)
+		return false;
+	for (;;) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!*end)
+			return true;
+		p = end + 1;
+	}
+}
+
+bool ipc_initgen_lib_name_ok(const char *name)
+{
+	return name[0] && !strchr(name, '/') && printable(name);
+}
+
+static bool terminated(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static int validate_initgen_begin(const union ipc_body *b, struct kerr *err)
+{
+	if (b->initgen_begin.compress == 0 || b->initgen_begin.compress >= IPC_INITGEN_COMPRESS_END)
+		return kerr_set(err, EPROTO, "initgen begin: unknown compression %u", b->initgen_begin.compress);
+	if (b->initgen_begin.reserved)
+		return kerr_set(err, EPROTO, "initgen begin: reserved field is not 0");
+	return 0;
+}
+
+static int validate_initgen_inspect(const union ipc_body *b, struct kerr *err)
+{
+	if (!terminated(b->initgen_inspect.name, sizeof(b->initgen_inspect.name)))
+		return kerr_set(err, EPROTO, "initgen inspect: name is not NUL-terminated");
+	return 0;
+}
+
+static int validate_needed(const struct ipc_initgen_deps *d, struct kerr *err)
+{
+	size_t off = 0;
+
+	for (uint32_t i = 0; i < d->count; i++) {
+		const char *name = d->needed + off;
+
+		if (off >= sizeof(d->needed) || !terminated(name, sizeof(d->needed) - off))
+			return kerr_set(err, EPROTO, "initgen deps: needed name %u runs past the list", i);
+		if (!ipc_initgen_lib_name_ok(name))
+			return kerr_set(err, EPROTO, "initgen deps: needed name %u is not a plain name", i);
+		off += strlen(name) + 1;
+	}
+	return 0;
+}
+
+static int validate_initgen_deps(const union ipc_body *b, struct kerr *err)
+{
+	const struct ipc_initgen_deps *d = &b->initgen_deps;
+
+	if (d->kind == 0 || d->kind >= IPC_INITGEN_KIND_END)
+		return kerr_set(err, EPROTO, "initgen deps: unknown kind %u", d->kind);
+	if (!terminated(d->interp, sizeof(d->interp)) || !terminated(d->rpath, sizeof(d->rpath)) ||
+	    !terminated(d->runpath, sizeof(d->runpath)))
+		return kerr_set(err, EPROTO, "initgen deps: a string is not NUL-terminated");
+	if (d->interp[0] && (d->interp[0] != '/' || !ipc_initgen_path_ok(d->interp)))
+		return kerr_set(err, EPROTO, "initgen deps: interpreter \"%s\" is not a clean absolute path",
+				d->interp);
+	if (!printable(d->rpath) || !printable(d->runpath))
+		return kerr_set(err, EPROTO, "initgen deps: a search path is not printable");
+	if (d->kind != IPC_INITGEN_ELF_DYNAMIC && (d->count || d->rpath[0] || d->runpath[0]))
+		return kerr_set(err, EPROTO, "initgen deps: libraries for a non-dynamic file");
+	return validate_needed(d, err);
+}
+
+static int validate_initgen_add(const struct ipc_initgen_add *a, struct kerr *err)
+{
+	if (!terminated(a->path, sizeof(a->path)) || !terminated(a->target, sizeof(a->target)))
+		return kerr_set(err, EPROTO, "initgen add: a string is not NUL-terminated");
+	if (!ipc_initgen_path_ok(a->path))
+		return kerr_set(err, EPROTO, "initgen add: \"%s\" cannot name an archive entry", a->path);
+	if (a->mode & ~07777u)
+		return kerr_set(err, EPROTO, "initgen add: mode 0%o has more than permission bits", a->mode);
+	if ((a->node == IPC_INITGEN_SYMLINK) != (a->target[0] != '\0') || !printable(a->target))
+		return kerr_set(err, EPROTO, "initgen add: a target only, and always, for a symlink");
+	return 0;
+}
+
+static int validate_initgen_add_file(const union ipc_body *b, struct kerr *err)
+{
+	if (b->initgen_add.node != IPC_INITGEN_FILE)
+		return kerr_set(err, EPROTO, "initgen add-file: node %u is not a file", b->initgen_add.node);
+	return validate_initgen_add(&b->initgen_add, err);
+}
+
+static int validate_initgen_add_node(const union ipc_body *b, struct kerr *err)
+{
+	if (b->initgen_add.node != IPC_INITGEN_DIR && b->initgen_add.node != IPC_INITGEN_SYMLINK)
+		return kerr_set(err, EPROTO, "initgen add-node: node %u is not a directory or symlink",
+				b->initgen_add.node);
+	return validate_initgen_add(&b->initgen_add, err);
+}
+
+static int validate_initgen_done(const union ipc_body *b, struct kerr *err)
+{
+	if (b->initgen_done.entries == 0)
+		return kerr_set(err, EPROTO, "initgen done: an archive without even a trailer");
+	return 0;
+}
+
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
 	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
@@ -243,6 +366,19 @@ static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
 				    validate_console_setup },
 	[IPC_MSG_CONSOLE_RELAY] = { "console-relay", sizeof(struct ipc_empty), 1, validate_empty },
 	[IPC_MSG_GUEST_FRAME] = { "guest-frame", sizeof(struct ipc_guest_frame), 0, validate_guest_frame },
+	[IPC_MSG_INITGEN_BEGIN] = { "initgen-begin", sizeof(struct ipc_initgen_begin), 1,
+				    validate_initgen_begin },
+	[IPC_MSG_INITGEN_INSPECT] = { "initgen-inspect", sizeof(struct ipc_initgen_inspect), 1,
+				      validate_initgen_inspect },
+	[IPC_MSG_INITGEN_DEPS] = { "initgen-deps", sizeof(struct ipc_initgen_deps), 0,
+				   validate_initgen_deps },
+	[IPC_MSG_INITGEN_ADD_FILE] = { "initgen-add-file", sizeof(struct ipc_initgen_add), 1,
+				       validate_initgen_add_file },
+	[IPC_MSG_INITGEN_ADD_NODE] = { "initgen-add-node", sizeof(struct ipc_initgen_add), 0,
+				       validate_initgen_add_node },
+	[IPC_MSG_INITGEN_FINISH] = { "initgen-finish", sizeof(struct ipc_empty), 0, validate_empty },
+	[IPC_MSG_INITGEN_DONE] = { "initgen-done", sizeof(struct ipc_initgen_done), 0,
+				   validate_initgen_done },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)

@@ -3,6 +3,7 @@
 #ifndef KTSTR_IPC_MSG_H
 #define KTSTR_IPC_MSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,13 @@ enum ipc_msg_type {
 	IPC_MSG_CONSOLE_SETUP, /* vmm → console device: which ports are wired */
 	IPC_MSG_CONSOLE_RELAY, /* vmm → console device: fds: the --stats-socket connection */
 	IPC_MSG_GUEST_FRAME,  /* console device → vmm: a chunk of one TLV frame's payload */
+	IPC_MSG_INITGEN_BEGIN,   /* vmm → initgen: start an archive; fds: the output file */
+	IPC_MSG_INITGEN_INSPECT, /* vmm → initgen: what does this file need to run; fds: it */
+	IPC_MSG_INITGEN_DEPS,    /* initgen → vmm: the answer to INSPECT */
+	IPC_MSG_INITGEN_ADD_FILE, /* vmm → initgen: pack this file; fds: it */
+	IPC_MSG_INITGEN_ADD_NODE, /* vmm → initgen: pack a directory or a symlink */
+	IPC_MSG_INITGEN_FINISH,  /* vmm → initgen: write the trailer and flush */
+	IPC_MSG_INITGEN_DONE,    /* initgen → vmm: the archive's size, CRC and content hash */
 	IPC_MSG_TYPE_END
 };
 
@@ -219,6 +227,71 @@ struct ipc_device_stats {
 	uint64_t tlv_garbage;      /* ... and bytes skipped as garbage */
 };
 
+/* initgen (see initgen/initgen.h). The order is BEGIN, then any mix of INSPECT (answered
+ * by DEPS) and ADD_FILE/ADD_NODE, then FINISH (answered by DONE). */
+#define IPC_INITGEN_PATH_MAX   256    /* an archive path or interpreter, NUL included */
+#define IPC_INITGEN_SEARCH_MAX 1024   /* DT_RPATH / DT_RUNPATH, NUL included */
+#define IPC_INITGEN_NEEDED_MAX 4096   /* all DT_NEEDED names, each NUL-terminated */
+
+enum ipc_initgen_compress {
+	IPC_INITGEN_RAW = 1,       /* plain newc cpio */
+	IPC_INITGEN_GZIP,          /* gzip (zlib) of it */
+	IPC_INITGEN_COMPRESS_END
+};
+
+struct ipc_initgen_begin {
+	uint32_t compress;         /* enum ipc_initgen_compress */
+	uint32_t reserved;         /* must be zero */
+};
+
+struct ipc_initgen_inspect {
+	char name[IPC_INITGEN_PATH_MAX];   /* the file's host path, for messages only */
+};
+
+enum ipc_initgen_kind {
+	IPC_INITGEN_DATA = 1,      /* neither ELF nor script: needs nothing */
+	IPC_INITGEN_SCRIPT,        /* "#!": interp is the interpreter */
+	IPC_INITGEN_ELF_STATIC,    /* no dynamic section */
+	IPC_INITGEN_ELF_DYNAMIC,   /* interp (PT_INTERP), needed, rpath, runpath */
+	IPC_INITGEN_KIND_END
+};
+
+struct ipc_initgen_deps {
+	uint32_t kind;             /* enum ipc_initgen_kind */
+	uint32_t count;            /* names in needed */
+	char interp[IPC_INITGEN_PATH_MAX];     /* absolute, or "" */
+	char rpath[IPC_INITGEN_SEARCH_MAX];    /* "" when absent */
+	char runpath[IPC_INITGEN_SEARCH_MAX];
+	char needed[IPC_INITGEN_NEEDED_MAX];   /* count plain names, each NUL-terminated */
+};
+
+enum ipc_initgen_node {
+	IPC_INITGEN_FILE = 1,      /* ADD_FILE only */
+	IPC_INITGEN_DIR,           /* ADD_NODE */
+	IPC_INITGEN_SYMLINK,       /* ADD_NODE: target is the link's contents */
+	IPC_INITGEN_NODE_END
+};
+
+struct ipc_initgen_add {
+	uint32_t node;             /* enum ipc_initgen_node */
+	uint32_t mode;             /* permission bits only (07777) */
+	char path[IPC_INITGEN_PATH_MAX];    /* see ipc_initgen_path_ok */
+	char target[IPC_INITGEN_PATH_MAX];  /* SYMLINK: non-empty; otherwise "" */
+};
+
+struct ipc_initgen_done {
+	uint64_t size;             /* bytes written to the output */
+	uint32_t crc32;            /* zlib CRC-32 of those bytes */
+	uint32_t entries;          /* cpio entries, the trailer included */
+	uint8_t content[32];       /* SHA-256 of the uncompressed cpio stream */
+};
+
+/* An archive path: absolute or relative, under IPC_INITGEN_PATH_MAX bytes, printable, no
+ * empty, "." or ".." component and no trailing slash. */
+bool ipc_initgen_path_ok(const char *path);
+/* A DT_NEEDED name this builder resolves: non-empty, printable, no '/'. */
+bool ipc_initgen_lib_name_ok(const char *name);
+
 union ipc_body {
 	struct ipc_hello hello;
 	struct ipc_error error;
@@ -236,6 +309,11 @@ union ipc_body {
 	struct ipc_net_setup net_setup;
 	struct ipc_console_setup console_setup;
 	struct ipc_guest_frame guest_frame;
+	struct ipc_initgen_begin initgen_begin;
+	struct ipc_initgen_inspect initgen_inspect;
+	struct ipc_initgen_deps initgen_deps;
+	struct ipc_initgen_add initgen_add;
+	struct ipc_initgen_done initgen_done;
 };
 
 struct ipc_msg {

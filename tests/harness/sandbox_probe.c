@@ -110,8 +110,8 @@ static int role_allowed(enum sandbox_role role)
 			return 1;
 		return 0;
 	case SANDBOX_ROLE_INITGEN:
-		if (ftruncate(FD_MEMFD, 8192) < 0 || pwrite(FD_MEMFD, buf, 4, 4096) != 4 ||
-		    pread(FD_MEMFD, buf, 4, 4096) != 4)
+		if (pwrite(FD_MEMFD, buf, 4, 4096) != 4 || pread(FD_MEMFD, buf, 4, 4096) != 4 ||
+		    lseek(FD_MEMFD, 0, SEEK_END) != 4100)
 			return 1;
 		return 0;
 	case SANDBOX_ROLE_SERIAL:
