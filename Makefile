@@ -25,6 +25,7 @@ IPC_SRC     := $(wildcard ipc/*.c)
 POLICY_SRC  := $(wildcard policy/*.c)
 DEVPROC_SRC := $(filter-out devproc/main.c,$(wildcard devproc/*.c))
 VMM_SRC     := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+INITGEN_SRC := $(wildcard initgen/*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -32,6 +33,7 @@ LIBIPC     := $(O)/libipc.a
 LIBPOLICY  := $(O)/libpolicy.a
 LIBDEVPROC := $(O)/libdevproc.a
 LIBVMM     := $(O)/libvmm.a
+LIBINITGEN := $(O)/libinitgen.a
 LIBKTSTR   := $(O)/libktstr.a
 VMM        := $(O)/ktstr-vmm
 DEVPROC    := $(O)/ktstr-devproc
@@ -63,18 +65,21 @@ $(LIBDEVPROC): $(call obj,$(DEVPROC_SRC))
 	$(AR) rcs $@ $^
 $(LIBVMM): $(call obj,$(VMM_SRC))
 	$(AR) rcs $@ $^
+$(LIBINITGEN): $(call obj,$(INITGEN_SRC))
+	$(AR) rcs $@ $^
 # The guest library payloads link (guest/ktstr.h); the host tests link it to check the format.
 $(LIBKTSTR): $(O)/obj/guest/ktstr.o
 	$(AR) rcs $@ $^
 
-$(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lz
-$(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread
+$(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lelf -lz
+$(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
 
 # The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
-$(GUEST_INIT): guest/init.c
-	$(CC) -std=gnu11 -D_GNU_SOURCE -Os -static $(WARN) -o $@ $<
+GUEST_INIT_SRC := guest/init.c guest/init_setup.c guest/ktstr.c
+$(GUEST_INIT): $(GUEST_INIT_SRC) guest/init.h guest/ktstr.h
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -Os -static $(WARN) -o $@ $(GUEST_INIT_SRC)
 
 # Brings the nested-KVM L1 command's status back to the host (see scripts/nested-kvm).
 DEBUG_EXIT := $(O)/tests/isa-debug-exit
@@ -100,13 +105,13 @@ $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -static $(WARN) -o $@ $< guest/ktstr.c
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
-TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
+TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/obj/tests/support/iasl.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
 $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
@@ -155,7 +160,7 @@ BENCH_LEVEL ?= standard
 BLK_HARNESS_BENCH := $(O)/tests/bench_blk_harness
 $(BLK_HARNESS_BENCH): $(O)/obj/tests/bench/bench_blk_harness.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
 bench: bench-boot bench-blk-harness bench-blk-guest
 bench-boot: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
@@ -171,7 +176,7 @@ check:
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
 	$(MAKE) O=build e2e
 
-LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) devproc/main.c vmm/main.c guest/init.c \
+LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) $(INITGEN_SRC) devproc/main.c vmm/main.c guest/init.c guest/init_setup.c \
             guest/ktstr.c
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -1,7 +1,9 @@
-/* ktstr-init: PID 1 inside the guest. Mounts the basic filesystems, runs the payload given
- * after "--" on the kernel command line (its argv here), reports how it ended on COM2
- * (`KTSTR_EXIT=N`, and `PANIC: ...` when a signal killed it) and reboots, which ends the VM.
- * Static, no dependencies: it runs before anything else exists. */
+/* ktstr-init: PID 1 inside the guest. Mounts the filesystems, loads the kernel modules
+ * ktstr-vmm packed, starts /scheduler when there is one and waits until sched_ext runs it,
+ * runs the payload (its argv from /ktstr/argv, else from the kernel command line after
+ * "--"), reports how it ended on COM2 (`KTSTR_EXIT=N`, `PANIC: ...` when a signal killed
+ * it) and as a TLV EXIT frame when the console device is there, then reboots, which ends
+ * the VM. Static, no dependencies: it runs before anything else exists. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -9,19 +11,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
-#define COM2_PATH "/dev/ttyS1"
+#include "guest/init.h"
+#include "guest/ktstr.h"
 
-static int com2 = -1;
+#define COM2_PATH        "/dev/ttyS1"
+#define ARGV_PATH        "/ktstr/argv"
+#define SCHED_ARGV_PATH  "/ktstr/scheduler_argv"
+#define MODULES_PATH     "/ktstr/modules"
+#define SCHEDULER_PATH   "/scheduler"
+#define SCX_STATE        "/sys/kernel/sched_ext/state"
+#define SCX_ATTACH_MS    20000
 
-static void say(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(int fd, const char *fmt, ...)
+void init_say(int fd, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -38,43 +46,108 @@ static void say(int fd, const char *fmt, ...)
 		return;
 }
 
-static void mount_fs(const char *src, const char *dir, const char *type)
-{
-	mkdir(dir, 0755);
-	if (mount(src, dir, type, MS_NOSUID | MS_NOEXEC, NULL) < 0 && errno != EBUSY)
-		say(2, "ktstr-init: mount %s on %s: %s\n", type, dir, strerror(errno));
-}
-
 /* COM2 raw: no \n -> \r\n translation, nothing echoed. */
-static void open_com2(void)
+static int open_com2(void)
 {
 	struct termios t;
+	int fd = open(COM2_PATH, O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
-	com2 = open(COM2_PATH, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-	if (com2 < 0) {
-		say(2, "ktstr-init: open %s: %s\n", COM2_PATH, strerror(errno));
-		return;
+	if (fd < 0) {
+		init_say(2, "ktstr-init: open %s: %s\n", COM2_PATH, strerror(errno));
+		return -1;
 	}
-	if (tcgetattr(com2, &t) == 0) {
+	if (tcgetattr(fd, &t) == 0) {
 		cfmakeraw(&t);
-		tcsetattr(com2, TCSANOW, &t);
+		tcsetattr(fd, TCSANOW, &t);
 	}
+	return fd;
 }
 
-static pid_t start_payload(char **argv)
+static pid_t start(char **argv)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		execvp(argv[0], argv);
-		say(2, "ktstr-init: exec %s: %s\n", argv[0], strerror(errno));
+		init_say(2, "ktstr-init: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;
 }
 
+static const char *signame(int sig)
+{
+	return sigabbrev_np(sig) ? sigabbrev_np(sig) : "?";
+}
+
+static void describe(int status, char *buf, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(buf, size, "killed by signal %s", signame(WTERMSIG(status)));
+	else
+		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
+}
+
+static bool sched_ext_enabled(void)
+{
+	char state[32] = "";
+	int fd = open(SCX_STATE, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, state, sizeof(state) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n > 0 && strncmp(state, "enabled", 7) == 0;
+}
+
+/* Starts /scheduler and waits until sched_ext says it is enabled. On failure says
+ * `PANIC: SchedulerNotAttached: why` on COM2 and returns -1. */
+static pid_t start_scheduler(int com2)
+{
+	char **argv = init_read_argv(SCHED_ARGV_PATH), why[128];
+	char *fallback[] = { (char *)SCHEDULER_PATH, NULL };
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	pid_t pid;
+	int status;
+
+	init_say(com2, "KTSTR_LIFECYCLE=scheduler-start\n");
+	if ((pid = start(argv ? argv : fallback)) < 0) {
+		init_say(com2, "PANIC: SchedulerNotAttached: fork: %s\n\n", strerror(errno));
+		return -1;
+	}
+	for (int ms = 0; ms < SCX_ATTACH_MS; ms += 10) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			describe(status, why, sizeof(why));
+			init_say(com2, "PANIC: SchedulerNotAttached: /scheduler %s before sched_ext enabled it%s\n\n",
+				 why, access(SCX_STATE, R_OK) ? " (this kernel has no sched_ext)" : "");
+			return -1;
+		}
+		if (sched_ext_enabled()) {
+			init_say(com2, "KTSTR_LIFECYCLE=scheduler-attached\n");
+			return pid;
+		}
+		if (access(SCX_STATE, R_OK) < 0 && ms >= 1000)
+			break;   /* a second to be sure: no sched_ext in this kernel */
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	init_say(com2, "PANIC: SchedulerNotAttached: %s\n\n", access(SCX_STATE, R_OK) ?
+		 "this kernel has no sched_ext (" SCX_STATE " is missing)" : "sched_ext not enabled after 20 s");
+	return -1;
+}
+
+/* The scheduler ended while the payload ran: SCDX, as a frame and on COM2. */
+static void scheduler_exited(int com2, int status)
+{
+	char why[128];
+
+	describe(status, why, sizeof(why));
+	init_say(com2, "KTSTR_LIFECYCLE=scheduler-exited %s\n", why);
+	ktstr_send(KTSTR_TLV_SCDX, why, strlen(why));
+}
+
 /* PID 1 adopts every orphan: reap them all until the payload itself ends. */
-static int wait_payload(pid_t payload)
+static int wait_payload(pid_t payload, pid_t scheduler, int com2)
 {
 	int status;
 	pid_t pid;
@@ -83,39 +156,57 @@ static int wait_payload(pid_t payload)
 		pid = waitpid(-1, &status, 0);
 		if (pid == payload)
 			return status;
+		if (pid > 0 && pid == scheduler)
+			scheduler_exited(com2, status);
 		if (pid < 0 && errno != EINTR)
 			return -1;
 	}
 }
 
-static void report(int status)
+static void report(int com2, int status)
 {
-	if (status < 0) {
-		say(com2, "PANIC: ktstr-init lost track of the payload\nKTSTR_EXIT=%d\n", 127);
-	} else if (WIFSIGNALED(status)) {
-		say(com2, "PANIC: payload killed by signal %s\n\nKTSTR_EXIT=%d\n",
-		    sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
-		    128 + WTERMSIG(status));
-	} else {
-		say(com2, "KTSTR_EXIT=%d\n", WEXITSTATUS(status));
+	int code = status < 0 ? 127 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+
+	if (status < 0)
+		init_say(com2, "PANIC: ktstr-init lost track of the payload\n\n");
+	else if (WIFSIGNALED(status))
+		init_say(com2, "PANIC: payload killed by signal %s\n\n", signame(WTERMSIG(status)));
+	init_say(com2, "KTSTR_EXIT=%d\n", code);
+	ktstr_send_exit(code);   /* fails harmlessly when there is no console device */
+}
+
+static void run(int argc, char **argv, int com2)
+{
+	char **payload = init_read_argv(ARGV_PATH);
+	pid_t sched = -1, pid;
+	int loaded = init_load_modules(MODULES_PATH, com2);
+
+	if (loaded > 0)
+		init_say(com2, "KTSTR_LIFECYCLE=modules-loaded %d\n", loaded);
+	if (!payload && argc >= 2)
+		payload = argv + 1;
+	if (!payload) {
+		init_say(com2, "PANIC: no payload: pass one after -- on the ktstr-vmm command line\n\n");
+		return;
 	}
+	if (access(SCHEDULER_PATH, F_OK) == 0 && (sched = start_scheduler(com2)) < 0)
+		return;
+	init_say(com2, "KTSTR_LIFECYCLE=payload-start\n");
+	pid = start(payload);
+	report(com2, pid < 0 ? -1 : wait_payload(pid, sched, com2));
+	if (sched > 0)
+		kill(sched, SIGTERM);
 }
 
 int main(int argc, char **argv)
 {
-	mount_fs("proc", "/proc", "proc");
-	mount_fs("sysfs", "/sys", "sysfs");
-	mount_fs("devtmpfs", "/dev", "devtmpfs");
-	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
-	open_com2();
-	say(com2, "KTSTR_INIT_START\n");   /* ktstr-vmm times the boot up to here */
-	if (argc < 2) {
-		say(com2, "PANIC: no payload: pass one after -- on the ktstr-vmm command line\n\n");
-	} else {
-		pid_t pid = start_payload(argv + 1);
+	int com2;
 
-		report(pid < 0 ? -1 : wait_payload(pid));
-	}
+	init_mount_all();
+	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
+	com2 = open_com2();
+	init_say(com2, "KTSTR_INIT_START\n");   /* ktstr-vmm times the boot up to here */
+	run(argc, argv, com2);
 	if (com2 >= 0)
 		tcdrain(com2);
 	sync();

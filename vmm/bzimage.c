@@ -142,34 +142,22 @@ static void write_e820(struct boot_params *bp, const struct guest_memory *mem)
 }
 
 /* The initrd goes at the top of low RAM, under initrd_addr_max and above the kernel. */
-static int load_initrd(struct guest_memory *mem, struct boot_params *bp, const char *path,
+static int load_initrd(struct guest_memory *mem, struct boot_params *bp, const struct bzimage_config *cfg,
 		       struct kerr *err)
 {
-	uint64_t top = guest_memory_low_end(mem), size, addr;
-	struct stat st;
-	int fd, r;
+	uint64_t top = guest_memory_low_end(mem), size = cfg->initrd_size, addr;
+	int r;
 
 	if ((uint64_t)bp->hdr.initrd_addr_max + 1 < top)
 		top = (uint64_t)bp->hdr.initrd_addr_max + 1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kerr_errno(err, errno, "--initrd %s", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return kerr_set(err, EINVAL, "--initrd %s: not a regular file", path);
-	}
-	size = (uint64_t)st.st_size;
 	addr = (top - size) & ~0xfffull;
-	if (size >= top || addr < kernel_end(&bp->hdr)) {
-		close(fd);
-		return kerr_set(err, ENOMEM, "--initrd %s: %llu MiB does not fit between the kernel and "
-				"0x%llx (raise --memory)", path, (unsigned long long)(size >> 20),
+	if (size >= top || addr < kernel_end(&bp->hdr))
+		return kerr_set(err, ENOMEM, "%s: %llu MiB does not fit between the kernel and 0x%llx "
+				"(raise --memory)", cfg->initrd_name, (unsigned long long)(size >> 20),
 				(unsigned long long)top);
-	}
-	r = read_exact(fd, guest_memory_ptr(mem, addr, size), size, 0);
-	close(fd);
+	r = read_exact(cfg->initrd_fd, guest_memory_ptr(mem, addr, size), size, 0);
 	if (r < 0)
-		return kerr_errno(err, -r, "read %s", path);
+		return kerr_errno(err, -r, "read %s", cfg->initrd_name);
 	bp->hdr.ramdisk_image = (uint32_t)addr;
 	bp->hdr.ramdisk_size = (uint32_t)size;
 	return 0;
@@ -210,7 +198,7 @@ int bzimage_load(struct guest_memory *mem, const struct bzimage_config *cfg,
 	write_e820(bp, mem);
 	if ((r = write_cmdline(mem, bp, cfg->cmdline, err)) < 0)
 		goto out;
-	if (cfg->initrd_path && (r = load_initrd(mem, bp, cfg->initrd_path, err)) < 0)
+	if (cfg->initrd_fd >= 0 && (r = load_initrd(mem, bp, cfg, err)) < 0)
 		goto out;
 	entry->rip = BOOT_KERNEL_LOAD + 0x200;
 	entry->zero_page = BOOT_ZERO_PAGE;

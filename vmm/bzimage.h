@@ -19,7 +19,9 @@
 
 struct bzimage_config {
 	const char *kernel_path;
-	const char *initrd_path;    /* NULL: no initrd */
+	int initrd_fd;              /* -1: no initrd; read from offset 0 */
+	uint64_t initrd_size;
+	const char *initrd_name;    /* for messages */
 	const char *cmdline;
 	uint64_t rsdp_addr;         /* 0: the kernel scans for it */
 };

@@ -23,14 +23,25 @@ void cli_print_version(void)
 
 void cli_print_help(void)
 {
-	printf("usage: ktstr-vmm [OPTIONS] --kernel BZIMAGE [--initrd FILE] [-- PAYLOAD [ARGS...]]\n"
+	printf("usage: ktstr-vmm [OPTIONS] --kernel BZIMAGE -- PAYLOAD [ARGS...]\n"
+	       "       ktstr-vmm [OPTIONS] --kernel BZIMAGE --initrd FILE [-- PAYLOAD [ARGS...]]\n"
 	       "\n"
-	       "Boots a Linux kernel in KVM, runs the initramfs's /init (with PAYLOAD and ARGS\n"
-	       "passed to it on the kernel command line) and exits with the status the guest\n"
-	       "reports. Every component that reads guest data runs in its own sandboxed process.\n"
+	       "Boots a Linux kernel in KVM, runs PAYLOAD with ARGS as the guest's test and exits\n"
+	       "with the status the guest reports. Without --initrd, ktstr-vmm builds the\n"
+	       "initramfs itself (in a sandboxed process, cached per user): its init, PAYLOAD,\n"
+	       "the shared libraries they need and the kernel's virtio modules. Every component\n"
+	       "that reads guest data runs in its own sandboxed process.\n"
 	       "\n"
 	       "  --kernel PATH        the bzImage to boot (x86 boot protocol 2.12 or later)\n"
-	       "  --initrd PATH        the initramfs to give the kernel\n"
+	       "  --initrd PATH        boot this initramfs instead (its /init gets PAYLOAD and\n"
+	       "                       ARGS on the kernel command line)\n"
+	       "  --scheduler PATH     a sched_ext scheduler, started as /scheduler before the\n"
+	       "                       payload (--scheduler-arg ARG, repeatable, for its argv)\n"
+	       "  --include HOST[:GUEST]  pack a file or directory (default GUEST: /BASENAME)\n"
+	       "  --modules DIR        the guest kernel's module tree (with modules.dep); default:\n"
+	       "                       DIR/modules/RELEASE next to a kernel from fetch-kernel\n"
+	       "  --initramfs-compress gzip|none  (default gzip)\n"
+	       "  --no-initramfs-cache build the initramfs for this run only\n"
 	       "  --append ARGS        more kernel command-line arguments\n"
 	       "  --cpus N             vCPUs (default 1): one node, one LLC, N cores\n"
 	       "  --topology NUMA,LLCS,CORES_PER_LLC,THREADS_PER_CORE\n"
@@ -149,11 +160,60 @@ static int parse_sandbox_id(const char *s, struct vmm_config *cfg, struct kerr *
 	return 0;
 }
 
-enum { OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
-       OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET, OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY,
-       OPT_NUMA_NODE, OPT_NUMA_DISTANCES };
+enum {
+	OPT_KERNEL = 256, OPT_INITRD, OPT_APPEND, OPT_CPUS, OPT_MEMORY, OPT_TIMEOUT,
+	OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET,
+	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
+	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
+	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE,
+};
 
-static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct kerr *err)
+/* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
+static int parse_include(char *arg, struct vmm_config *cfg, struct kerr *err)
+{
+	unsigned i = cfg->n_includes;
+	char *sep = NULL, *base;
+
+	if (i >= CLI_MAX_INCLUDES)
+		return kerr_set(err, E2BIG, "--include: at most %d", CLI_MAX_INCLUDES);
+	for (char *p = strstr(arg, ":/"); p; p = strstr(p + 1, ":/"))
+		sep = p;
+	if (sep) {
+		*sep = '\0';
+		snprintf(cfg->include_guest[i], sizeof(cfg->include_guest[i]), "%s", sep + 1);
+	} else {
+		base = strrchr(arg, '/');
+		snprintf(cfg->include_guest[i], sizeof(cfg->include_guest[i]), "/%s", base ? base + 1 : arg);
+	}
+	if (!arg[0] || !ipc_initgen_path_ok(cfg->include_guest[i]) || cfg->include_guest[i][0] != '/')
+		return kerr_set(err, EINVAL, "--include: \"%s\" is not HOST or HOST:/GUEST with a clean "
+				"absolute GUEST path", arg);
+	cfg->includes[i] = (struct initgen_include){ .host = arg, .guest = cfg->include_guest[i] };
+	cfg->n_includes++;
+	return 0;
+}
+
+static int parse_initramfs_option(int c, char *arg, struct vmm_config *cfg, struct kerr *err)
+{
+	switch (c) {
+	case OPT_SCHEDULER: cfg->scheduler = arg; return 0;
+	case OPT_SCHEDULER_ARG:
+		if (cfg->n_sched_args >= CLI_MAX_SCHED_ARGS)
+			return kerr_set(err, E2BIG, "--scheduler-arg: at most %d", CLI_MAX_SCHED_ARGS);
+		cfg->sched_args[cfg->n_sched_args++] = arg;
+		return 0;
+	case OPT_INCLUDE: return parse_include(arg, cfg, err);
+	case OPT_MODULES: cfg->modules = arg; return 0;
+	case OPT_NO_INITRAMFS_CACHE: cfg->initramfs_cache = false; return 0;
+	default:
+		if (strcmp(arg, "gzip") != 0 && strcmp(arg, "none") != 0)
+			return kerr_set(err, EINVAL, "--initramfs-compress: \"%s\" is not gzip or none", arg);
+		cfg->initramfs_gzip = strcmp(arg, "gzip") == 0;
+		return 0;
+	}
+}
+
+static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *err)
 {
 	unsigned long long v = 0;
 	int r;
@@ -201,6 +261,9 @@ static int apply_option(int c, const char *arg, struct vmm_config *cfg, struct k
 					arg);
 		cfg->have_disk = true;
 		return disk_parse(arg, &cfg->disk, err);
+	case OPT_SCHEDULER: case OPT_SCHEDULER_ARG: case OPT_INCLUDE: case OPT_MODULES:
+	case OPT_INITRAMFS_COMPRESS: case OPT_NO_INITRAMFS_CACHE:
+		return parse_initramfs_option(c, arg, cfg, err);
 	case 'h': cfg->show_help = true; return 0;
 	case 'V': cfg->show_version = true; return 0;
 	default: return kerr_set(err, EINVAL, "internal: option %d", c);
@@ -213,6 +276,8 @@ static void set_defaults(struct vmm_config *cfg)
 	cfg->sandbox = SANDBOX_STANDARD;
 	cfg->memory_mib = CLI_DEFAULT_MEMORY_MIB;
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	cfg->initramfs_gzip = true;
+	cfg->initramfs_cache = true;
 	{
 		static const uint8_t mac[6] = CLI_DEFAULT_MAC;
 
@@ -241,6 +306,12 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "numa-node", required_argument, NULL, OPT_NUMA_NODE },
 		{ "numa-distances", required_argument, NULL, OPT_NUMA_DISTANCES },
 		{ "profraw-dir", required_argument, NULL, OPT_PROFRAW_DIR },
+		{ "scheduler", required_argument, NULL, OPT_SCHEDULER },
+		{ "scheduler-arg", required_argument, NULL, OPT_SCHEDULER_ARG },
+		{ "include", required_argument, NULL, OPT_INCLUDE },
+		{ "modules", required_argument, NULL, OPT_MODULES },
+		{ "initramfs-compress", required_argument, NULL, OPT_INITRAMFS_COMPRESS },
+		{ "no-initramfs-cache", no_argument, NULL, OPT_NO_INITRAMFS_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -270,6 +341,13 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		return 0;
 	if (!cfg->kernel)
 		return kerr_set(err, EINVAL, "--kernel is required");
+	if (cfg->initrd && (cfg->scheduler || cfg->n_includes || cfg->modules))
+		return kerr_set(err, EINVAL, "--scheduler, --include and --modules build the initramfs; "
+				"they cannot go with --initrd");
+	if (cfg->n_sched_args && !cfg->scheduler)
+		return kerr_set(err, EINVAL, "--scheduler-arg without --scheduler");
+	if (!cfg->initrd && !cfg->payload)
+		return kerr_set(err, EINVAL, "nothing to run: give a payload after -- (or an --initrd)");
 	if (topology_opt_finish(&cfg->topo_opts, cfg->cpus, &cfg->memory_mib, cfg->memory_given,
 				&cfg->topo, err) < 0)
 		return -EINVAL;

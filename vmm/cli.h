@@ -10,6 +10,7 @@
 #include "ipc/err.h"
 #include "policy/sandbox.h"
 #include "vmm/disk.h"
+#include "initgen/initgen.h"
 #include "vmm/topology_opt.h"
 
 #define CLI_DEFAULT_MEMORY_MIB 512u
@@ -18,6 +19,9 @@
 #define CLI_MAX_CPUS           1024u
 #define CLI_MAX_TIMEOUT_S      604800u   /* a week */
 #define CLI_DEFAULT_MAC        { 0x02, 0x6b, 0x74, 0x73, 0x74, 0x00 }   /* 02:6b:74:73:74:00 */
+
+#define CLI_MAX_SCHED_ARGS 64
+#define CLI_MAX_INCLUDES   64
 
 struct vmm_config {
 	enum sandbox_level sandbox;
@@ -43,6 +47,15 @@ struct vmm_config {
 	bool have_disk;
 	struct disk_config disk;     /* --disk */
 	char **payload;              /* argv after --, NULL-terminated; NULL when none */
+	const char *scheduler;       /* --scheduler: packed as /scheduler */
+	char *sched_args[CLI_MAX_SCHED_ARGS + 1];   /* --scheduler-arg, NULL-terminated */
+	unsigned n_sched_args;
+	struct initgen_include includes[CLI_MAX_INCLUDES];   /* --include HOST[:GUEST] */
+	char include_guest[CLI_MAX_INCLUDES][IPC_INITGEN_PATH_MAX];
+	unsigned n_includes;
+	const char *modules;         /* --modules: the guest kernel's module tree */
+	bool initramfs_gzip;         /* --initramfs-compress gzip (default) or none */
+	bool initramfs_cache;        /* off with --no-initramfs-cache */
 	bool show_help;
 	bool show_version;
 	const char *devproc_path;    /* found next to ktstr-vmm by main */

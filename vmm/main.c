@@ -57,6 +57,9 @@ static void print_summary(const struct outcome *o)
 				"(marked \"truncated\" in --results)\n", OUTCOME_TEXT_MAX);
 	fprintf(stderr, "ktstr-vmm: %s (%s), exit status %d; %.1f ms to first KVM_RUN, ",
 		outcome_name(o), o->end_detail, outcome_exit_code(o), o->ms_to_first_run);
+	if (o->built_initramfs)
+		fprintf(stderr, "of which %.1f ms for the initramfs (%s, %.1f MiB), ", o->ms_initramfs,
+			o->initramfs_cache_hit ? "cached" : "built", (double)o->initramfs_bytes / (1 << 20));
 	if (o->saw_init_start)
 		fprintf(stderr, "%.0f ms to /init, %.0f ms in /init\n", o->ms_first_run_to_init,
 			o->ms_init_to_end);

@@ -222,7 +222,13 @@ static void write_body(FILE *f, const struct outcome *o)
 	write_ms(f, "first_run_to_init", o->ms_first_run_to_init);
 	fputs(", ", f);
 	write_ms(f, "init_to_end", o->ms_init_to_end);
-	fputs(" }\n}\n", f);
+	if (o->built_initramfs)
+		fprintf(f, ", \"initramfs\": %.3f", o->ms_initramfs);
+	fputs(" }", f);
+	if (o->built_initramfs)
+		fprintf(f, ",\n  \"initramfs\": { \"cache_hit\": %s, \"bytes\": %llu }",
+			o->initramfs_cache_hit ? "true" : "false", (unsigned long long)o->initramfs_bytes);
+	fputs("\n}\n", f);
 }
 
 /* Written to PATH.tmp and renamed, so a reader never sees half a file. */

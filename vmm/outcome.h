@@ -51,6 +51,10 @@ struct outcome {
 	double ms_running;          /* first KVM_RUN -> end */
 	double ms_first_run_to_init;   /* first KVM_RUN -> /init start; < 0: never seen */
 	double ms_init_to_end;         /* /init start -> end; < 0: never seen */
+	bool built_initramfs;          /* ktstr-vmm made the initramfs (no --initrd) */
+	bool initramfs_cache_hit;
+	double ms_initramfs;           /* finding or building it (part of start_to_first_run) */
+	uint64_t initramfs_bytes;
 	struct frame_log frames;       /* TLV frames from the console device */
 	bool have_tlv_exit;            /* an intact EXIT frame came (used when COM2 said nothing) */
 	int tlv_exit_status;

@@ -101,7 +101,8 @@ static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_vi
 		user = append;
 		*n_virtio = 0;
 	}
-	return cmdline_build(cmdline, size, user, vm->cfg->payload, err);
+	/* A built initramfs carries the payload's argv itself (/ktstr/argv). */
+	return cmdline_build(cmdline, size, user, vm->cfg->initrd ? vm->cfg->payload : NULL, err);
 }
 
 static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *err)
@@ -114,8 +115,9 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	struct acpi_config acfg = { .topology = &vm->topo, .uarts = uarts, .n_uarts = 2,
 				    .virtio = virtio, .mem = vm->mem_ranges, .n_mem = vm->n_mem_ranges };
 	struct acpi_tables tables;
-	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_path = vm->cfg->initrd,
-				       .cmdline = cmdline };
+	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_fd = vm->initrd.fd,
+				       .initrd_size = vm->initrd.size, .cmdline = cmdline,
+				       .initrd_name = vm->cfg->initrd ? vm->cfg->initrd : "the initramfs" };
 	int r;
 
 	if ((r = kernel_args(vm, cmdline, sizeof(cmdline), virtio, &acfg.n_virtio, err)) < 0 ||
@@ -195,6 +197,22 @@ static int check_input(const char *opt, const char *path, struct kerr *err)
 	return 0;
 }
 
+/* --initrd as given, or the initramfs built for the payload. */
+static int open_initrd(struct vm *vm, struct kerr *err)
+{
+	struct stat st;
+
+	if (!vm->cfg->initrd) {
+		return initramfs_prepare(vm->cfg, &vm->initrd, err);
+	}
+	if ((vm->initrd.fd = open(vm->cfg->initrd, O_RDONLY | O_CLOEXEC)) < 0)
+		return kerr_errno(err, errno, "--initrd %s", vm->cfg->initrd);
+	if (fstat(vm->initrd.fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return kerr_set(err, EINVAL, "--initrd %s: not a regular file", vm->cfg->initrd);
+	vm->initrd.size = (uint64_t)st.st_size;
+	return 0;
+}
+
 static int check_output_dir(const char *opt, const char *path, struct kerr *err)
 {
 	struct stat st;
@@ -221,6 +239,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =
 			vm->serial.com[i].ring.space_bell = -1;
 	vm->disk_fd = vm->stats_fd = vm->console_log_fd = -1;
+	vm->initrd.fd = -1;
 	vm_virtio_init(vm);
 	vm->topo = cfg->topo;
 	pthread_mutex_init(&vm->end_lock, NULL);
@@ -236,6 +255,8 @@ static void vm_destroy(struct vm *vm)
 	vm_virtio_destroy(vm);
 	if (vm->disk_fd >= 0)
 		close(vm->disk_fd);
+	if (vm->initrd.fd >= 0)
+		close(vm->initrd.fd);
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
 	if (vm->console_log_fd >= 0)
@@ -288,6 +309,8 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 		r = stats_socket_connect(cfg->stats_socket, &vm->stats_fd, err);
 	if (r == 0 && cfg->profraw_dir)
 		r = check_output_dir("--profraw-dir", cfg->profraw_dir, err);
+	if (r == 0)
+		r = open_initrd(vm, err);
 	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {
 		vm_destroy(vm);
 		free(vm);
@@ -297,6 +320,10 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	clock_gettime(CLOCK_MONOTONIC, &t_run);
 	r = supervise_run(vm, outcome, err);
 	record_timings(outcome, &cfg->start_time, &t_run);
+	outcome->built_initramfs = !cfg->initrd;
+	outcome->initramfs_cache_hit = vm->initrd.cache_hit;
+	outcome->ms_initramfs = vm->initrd.ms;
+	outcome->initramfs_bytes = vm->initrd.size;
 	vm_destroy(vm);
 	free(vm);
 	return r;

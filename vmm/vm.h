@@ -14,6 +14,7 @@
 #include "vmm/kvm.h"
 #include "vmm/outcome.h"
 #include "vmm/serial.h"
+#include "vmm/initramfs.h"
 #include "vmm/topology.h"
 #include "vmm/vm_virtio.h"
 
@@ -35,6 +36,7 @@ struct vm {
 	int stats_fd;                  /* --stats-socket, connected before anything else */
 	int console_log_fd;            /* --console-log or stderr: serial and console write it */
 	struct ipc_blk_disk disk_msg;
+	struct initramfs initrd;       /* --initrd opened, or the one built; fd -1: none */
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	atomic_bool stopping;          /* every vCPU leaves KVM_RUN and exits its thread */

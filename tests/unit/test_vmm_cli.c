@@ -125,6 +125,8 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--net=02:00:00:00:00:0g", NULL, "is not a MAC");
 	expect_usage_error("--net=03:00:00:00:00:01", NULL, "03:00:00:00:00:01 is a multicast");
 	expect_usage_error("--net=00:00:00:00:00:00", NULL, "is a multicast or zero");
+	expect_usage_error("--include", "/x:/a/../b", "--include: \"/x\" is not HOST or HOST:/GUEST");
+	expect_usage_error("--initramfs-compress", "xz", "--initramfs-compress: \"xz\" is not gzip or none");
 }
 
 /* A disk that cannot be used is refused before any VM exists, naming it and why. */
@@ -137,23 +139,23 @@ static void test_bad_disks_named(void **state)
 	(void)state;
 	assert_true(kfd >= 0 && dfd >= 0);
 	assert_int_equal(ftruncate(dfd, 1000), 0);
-	run_vmm(&r, "--kernel", kernel, "--disk", "/nonexistent/disk.img", NULL);
+	run_vmm(&r, "--kernel", kernel, "--disk", "/nonexistent/disk.img", "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "--disk /nonexistent/disk.img"));
-	run_vmm(&r, "--kernel", kernel, "--disk", disk, NULL);
+	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	if (!strstr(r.err, "size 1000 bytes is not a non-zero multiple of 512"))
 		fail_msg("stderr: %s", r.err);
-	run_vmm(&r, "--kernel", kernel, "--disk", "/tmp", NULL);
+	run_vmm(&r, "--kernel", kernel, "--disk", "/tmp", "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "--disk /tmp"));
-	run_vmm(&r, "--kernel", kernel, "--stats-socket", "/nonexistent/stats.sock", NULL);
+	run_vmm(&r, "--kernel", kernel, "--stats-socket", "/nonexistent/stats.sock", "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "--stats-socket /nonexistent/stats.sock: connect"));
-	run_vmm(&r, "--kernel", kernel, "--profraw-dir", disk, NULL);
+	run_vmm(&r, "--kernel", kernel, "--profraw-dir", disk, "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "not a directory"));
-	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--disk", disk, NULL);
+	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--disk", disk, "--", "true", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "only one disk"));
 	close(kfd);
@@ -169,9 +171,18 @@ static void test_missing_files_named(void **state)
 	static struct run r;
 
 	(void)state;
-	run_vmm(&r, "--kernel", "/nonexistent/bzImage", NULL);
+	run_vmm(&r, "--kernel", "/nonexistent/bzImage", "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "/nonexistent/bzImage"));
+	run_vmm(&r, "--kernel", "/nonexistent/bzImage", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "nothing to run: give a payload after --"));
+	run_vmm(&r, "--kernel", "/x", "--scheduler-arg", "-v", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--scheduler-arg without --scheduler"));
+	run_vmm(&r, "--kernel", "/x", "--initrd", "/y", "--include", "/z", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "cannot go with --initrd"));
 }
 
 int main(void)
