@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo bench bench-boot bench-blk-harness bench-blk-guest check unit-tests run-unit e2e lint fuzz run-fuzz clean
+.PHONY: all demo bench bench-boot bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit e2e lint fuzz run-fuzz clean
 all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
@@ -98,6 +98,12 @@ $(ECHO_SERVER): tests/e2e/echo_server.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
 
+# The e2e payload ktstr-vmm packs itself: dynamically linked on purpose (libz, libc).
+ZPAYLOAD := $(O)/tests/zpayload
+$(ZPAYLOAD): tests/e2e/zpayload.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lz
+
 # Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
 E2E_GUEST := $(O)/e2e-guest/netloop $(O)/e2e-guest/tlvsend $(O)/e2e-guest/blkbench
 $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
@@ -116,7 +122,7 @@ $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
 
-unit-tests: $(UNIT_TESTS) $(PROBE) $(VMM) $(DEVPROC)
+unit-tests: $(UNIT_TESTS) $(PROBE) $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 # Tests find the binaries they drive through KTSTR_BUILD.
 run-unit: unit-tests
@@ -150,7 +156,7 @@ demo: all $(NESTED_TOOLS) $(E2E_GUEST)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
-e2e: all $(NESTED_TOOLS) $(ECHO_SERVER) $(E2E_GUEST)
+e2e: all $(NESTED_TOOLS) $(ECHO_SERVER) $(E2E_GUEST) $(ZPAYLOAD)
 	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
 
 # Benchmarks (not part of check), each printing one JSON object: boot timings (median of
@@ -161,13 +167,19 @@ BLK_HARNESS_BENCH := $(O)/tests/bench_blk_harness
 $(BLK_HARNESS_BENCH): $(O)/obj/tests/bench/bench_blk_harness.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
-bench: bench-boot bench-blk-harness bench-blk-guest
+INITRAMFS_BENCH := $(O)/tests/bench_initramfs
+$(INITRAMFS_BENCH): $(O)/obj/tests/bench/bench_initramfs.o $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+bench: bench-boot bench-blk-harness bench-blk-guest bench-initramfs
 bench-boot: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
 bench-blk-harness: all $(BLK_HARNESS_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(BLK_HARNESS_BENCH) | sed -n '/^{$$/,/^}$$/p'
 bench-blk-guest: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/blk-bench.sh $(O)
+bench-initramfs: all $(INITRAMFS_BENCH)
+	@KTSTR_BUILD=$(abspath $(O)) $(INITRAMFS_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 
 check:
 	$(MAKE) O=build run-unit

@@ -105,7 +105,7 @@ static pid_t start_scheduler(int com2)
 {
 	char **argv = init_read_argv(SCHED_ARGV_PATH), why[128];
 	char *fallback[] = { (char *)SCHEDULER_PATH, NULL };
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct timespec tick = { 0, 10L * 1000 * 1000 };
 	pid_t pid;
 	int status;
 

@@ -10,14 +10,13 @@
 #include <unistd.h>
 
 #define NEWC_HEADER_LEN 110
-#define READ_CHUNK      (256 * 1024)
+#define READ_CHUNK      ((size_t)256 * 1024)
 
 static int out_write(struct archive *a, const uint8_t *p, size_t len, struct kerr *err)
 {
 	if (a->out_len + len > ARCHIVE_MAX_BYTES)
 		return kerr_set(err, EFBIG, "the initramfs would exceed %llu MiB",
 				(unsigned long long)(ARCHIVE_MAX_BYTES >> 20));
-	a->crc = (uint32_t)crc32(a->crc, p, (uInt)len);
 	while (len > 0) {
 		ssize_t n = pwrite(a->out_fd, p, len, (off_t)a->out_len);
 
@@ -53,7 +52,7 @@ static int emit(struct archive *a, const void *p, size_t len, struct kerr *err)
 	a->cpio_len += len;
 	if (!a->gzip)
 		return out_write(a, p, len, err);
-	a->z.next_in = (Bytef *)(uintptr_t)p;
+	a->z.next_in = p;
 	a->z.avail_in = (uInt)len;
 	return deflate_some(a, Z_NO_FLUSH, err);
 }
@@ -193,7 +192,6 @@ int archive_open(struct archive *a, int out_fd, bool gzip, struct kerr *err)
 	a->out_fd = out_fd;
 	a->gzip = gzip;
 	a->next_ino = 1;
-	a->crc = (uint32_t)crc32(0, NULL, 0);
 	sha256_init(&a->content);
 	if (!(a->dirs = calloc(ARCHIVE_MAX_DIRS, sizeof(*a->dirs))))
 		return kerr_errno(err, ENOMEM, "initramfs directory list");

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#define ZLIB_CONST   /* next_in is const: the input is never written */
 #include <zlib.h>
 
 #include "initgen/sha256.h"
@@ -22,7 +23,6 @@ struct archive {
 	bool gzip;
 	z_stream z;
 	struct sha256 content;       /* of the cpio stream */
-	uint32_t crc;                /* CRC-32 of what went to out_fd */
 	uint32_t next_ino;
 	uint32_t entries;
 	char **dirs;                 /* directories already in the archive */

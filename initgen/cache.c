@@ -1,7 +1,7 @@
 /* The initramfs cache; see cache.h. Manifest format, one record per line:
- *   ktstr-initramfs-manifest 1
- *   archive NAME SIZE CRC32
- *   input DEV INO SIZE MTIME_NS CTIME_NS PATH */
+ *   ktstr-initramfs-manifest 2
+ *   archive NAME SIZE
+ *   input DEV INO SIZE MTIME_NS CTIME_NS PATH      (the archive itself is the last input) */
 #include "initgen/cache.h"
 
 #include <errno.h>
@@ -14,9 +14,8 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#define MANIFEST_MAGIC "ktstr-initramfs-manifest 1"
+#define MANIFEST_MAGIC "ktstr-initramfs-manifest 2"
 
 static int mkdir_0700(const char *path, struct kerr *err)
 {
@@ -58,7 +57,7 @@ int cache_dir_init(char *dir, size_t size, struct kerr *err)
 	}
 	if (mkdir_0700(dir, err) < 0)
 		return -1;
-	strcat(dir, "/initramfs");
+	snprintf(dir + n, size - (size_t)n, "/initramfs");
 	return mkdir_0700(dir, err);
 }
 
@@ -104,69 +103,97 @@ void cache_manifest_free(struct cache_manifest *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* One decimal number and the space after it; false when there is none. */
+static bool number(char **p, uint64_t *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno || end == *p || *end != ' ')
+		return false;
+	*p = end + 1;
+	return true;
+}
+
+/* "input DEV INO SIZE MTIME_NS CTIME_NS PATH\n" */
+static bool parse_input(char *line, struct cache_input *in)
+{
+	uint64_t mtime, ctime;
+	char *p = line;
+
+	if (strncmp(p, "input ", 6) != 0)
+		return false;
+	p += 6;
+	if (!number(&p, &in->dev) || !number(&p, &in->ino) || !number(&p, &in->size) || !number(&p, &mtime) ||
+	    !number(&p, &ctime) || *p != '/')
+		return false;
+	p[strcspn(p, "\n")] = '\0';
+	in->mtime_ns = (int64_t)mtime;
+	in->ctime_ns = (int64_t)ctime;
+	in->path = p;
+	return true;
+}
+
 /* Whether the input on this manifest line is unchanged. */
 static bool input_unchanged(char *line, char *why, size_t whysize)
 {
 	struct cache_input was, now;
 	struct stat st;
-	int off = 0;
 
-	if (sscanf(line, "input %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNd64 " %n", &was.dev,
-		   &was.ino, &was.size, &was.mtime_ns, &was.ctime_ns, &off) != 5 || off == 0) {
+	if (!parse_input(line, &was)) {
 		snprintf(why, whysize, "the manifest is malformed");
 		return false;
 	}
-	line[strcspn(line, "\n")] = '\0';
-	if (stat(line + off, &st) < 0) {
-		snprintf(why, whysize, "%s is gone", line + off);
+	if (stat(was.path, &st) < 0) {
+		snprintf(why, whysize, "%s is gone", was.path);
 		return false;
 	}
 	identity(&st, &now);
-	if (memcmp(&was.dev, &now.dev, sizeof(uint64_t) * 3) || was.mtime_ns != now.mtime_ns ||
+	if (was.dev != now.dev || was.ino != now.ino || was.size != now.size || was.mtime_ns != now.mtime_ns ||
 	    was.ctime_ns != now.ctime_ns) {
-		snprintf(why, whysize, "%s changed", line + off);
+		snprintf(why, whysize, "%s changed", was.path);
 		return false;
 	}
 	return true;
 }
 
-static bool archive_intact(int fd, uint64_t size, uint32_t crc, char *why, size_t whysize)
+/* The archive is listed among the inputs, so it is unchanged since it was written: only
+ * its length is left to check against the manifest. */
+static bool archive_intact(int fd, uint64_t size, char *why, size_t whysize)
 {
 	struct stat st;
-	static const size_t chunk = 1 << 20;
-	unsigned char *buf;
-	uint32_t c = (uint32_t)crc32(0, NULL, 0);
-	uint64_t off = 0;
 
-	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size || !(buf = malloc(chunk))) {
+	if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != size) {
 		snprintf(why, whysize, "the archive is not %" PRIu64 " bytes long", size);
 		return false;
 	}
-	while (off < size) {
-		ssize_t n = pread(fd, buf, chunk, (off_t)off);
-
-		if (n <= 0)
-			break;
-		c = (uint32_t)crc32(c, buf, (uInt)n);
-		off += (uint64_t)n;
-	}
-	free(buf);
-	if (off != size || c != crc) {
-		snprintf(why, whysize, "the archive is corrupt (CRC-32 %08x, expected %08x)", c, crc);
-		return false;
-	}
 	return true;
+}
+
+/* "archive NAME SIZE\n": NAME a plain file name. */
+static bool parse_archive(char *line, char *name, size_t size, uint64_t *len)
+{
+	char *p = line + 8, *sp;
+
+	if (strncmp(line, "archive ", 8) != 0 || !(sp = strchr(p, ' ')) || sp == p ||
+	    (size_t)(sp - p) >= size || memchr(p, '/', (size_t)(sp - p)))
+		return false;
+	memcpy(name, p, (size_t)(sp - p));
+	name[sp - p] = '\0';
+	p = sp + 1;
+	errno = 0;
+	*len = strtoull(p, &sp, 10);
+	return errno == 0 && sp != p && (*sp == '\n' || *sp == '\0');
 }
 
 static int lookup_in(FILE *f, const char *dir, uint64_t *size, char *why, size_t whysize)
 {
 	char *line = NULL, name[SHA256_HEX_LEN + 16], path[PATH_MAX];
 	size_t cap = 0;
-	uint32_t crc;
 	int fd = -1;
 	bool ok = getline(&line, &cap, f) > 0 && strncmp(line, MANIFEST_MAGIC "\n", sizeof(MANIFEST_MAGIC)) == 0 &&
-		  getline(&line, &cap, f) > 0 &&
-		  sscanf(line, "archive %80s %" SCNu64 " %" SCNx32, name, size, &crc) == 3 && !strchr(name, '/');
+		  getline(&line, &cap, f) > 0 && parse_archive(line, name, sizeof(name), size);
 
 	if (!ok)
 		snprintf(why, whysize, "the manifest is malformed");
@@ -180,7 +207,7 @@ static int lookup_in(FILE *f, const char *dir, uint64_t *size, char *why, size_t
 		snprintf(why, whysize, "the archive %s is gone", name);
 		return -1;
 	}
-	if (!archive_intact(fd, *size, crc, why, whysize)) {
+	if (!archive_intact(fd, *size, why, whysize)) {
 		close(fd);
 		return -1;
 	}
@@ -234,7 +261,7 @@ int cache_tmp(const char *dir, char *path, size_t size, struct kerr *err)
 
 static int write_manifest(FILE *f, const struct cache_manifest *m)
 {
-	fprintf(f, "%s\narchive %s %" PRIu64 " %08" PRIx32 "\n", MANIFEST_MAGIC, m->archive, m->size, m->crc32);
+	fprintf(f, "%s\narchive %s %" PRIu64 "\n", MANIFEST_MAGIC, m->archive, m->size);
 	for (unsigned i = 0; i < m->n; i++)
 		fprintf(f, "input %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRId64 " %s\n", m->in[i].dev,
 			m->in[i].ino, m->in[i].size, m->in[i].mtime_ns, m->in[i].ctime_ns, m->in[i].path);
@@ -251,6 +278,9 @@ int cache_commit(const char *dir, const char *key, const char *tmp, struct cache
 	snprintf(path, sizeof(path), "%s/%s", dir, m->archive);
 	if (rename(tmp, path) < 0)
 		return kerr_errno(err, errno, "initramfs cache: rename to %s", path);
+	/* Its identity now: any later write to it (or a rebuild replacing it) is a miss. */
+	if (cache_manifest_add(m, path, err) < 0)
+		return -1;
 	if ((fd = cache_tmp(dir, mtmp, sizeof(mtmp), err)) < 0)
 		return -1;
 	if (!(f = fdopen(fd, "w"))) {

@@ -2,8 +2,9 @@
  * ~/.cache/ktstr-vmm/initramfs), 0700. An archive is stored under the SHA-256 of its
  * contents; a request (what to pack, with which options) finds it through a manifest named
  * by the SHA-256 of the request, which lists every input file with its identity (device,
- * inode, size, mtime, ctime): a hit needs every input unchanged and the archive's size and
- * CRC-32 intact; anything else is a miss and the archive is built again. Writes go to a
+ * inode, size, mtime, ctime), the archive itself included: a hit needs every one of them
+ * unchanged (any write to the archive, a flipped byte included, changes its mtime and
+ * ctime); anything else is a miss and the archive is built again. Writes go to a
  * temporary file renamed into place; a lock per request makes concurrent builders of the
  * same request wait for the first one and take its result. */
 #ifndef KTSTR_INITGEN_CACHE_H
@@ -25,7 +26,6 @@ struct cache_input {
 struct cache_manifest {
 	char archive[SHA256_HEX_LEN + 16];   /* "<content hash>.cpio[.gz]" */
 	uint64_t size;
-	uint32_t crc32;
 	unsigned n, cap;
 	struct cache_input *in;
 };

@@ -117,6 +117,10 @@ static int elf_file_deps(const char *name, Elf *e, const char *data, size_t len,
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_machine != EM_X86_64)
 		return kerr_set(err, ENOEXEC, "%s: not an x86-64 ELF (class %u, machine %u)", name,
 				eh.e_ident[EI_CLASS], eh.e_machine);
+	if (eh.e_phoff > len || (uint64_t)eh.e_phnum * eh.e_phentsize > len - eh.e_phoff)
+		return kerr_set(err, EINVAL, "%s: its program headers lie outside the file (truncated?)", name);
+	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)
+		return kerr_set(err, EINVAL, "%s: its section headers lie outside the file (truncated?)", name);
 	d->kind = IPC_INITGEN_ELF_STATIC;
 	if (interp_of(name, e, data, len, d, err) < 0)
 		return -1;
@@ -129,7 +133,7 @@ static int elf_file_deps(const char *name, Elf *e, const char *data, size_t len,
 	return 0;
 }
 
-int elf_deps_read(const char *name, const void *data, size_t len, struct ipc_initgen_deps *deps,
+int elf_deps_read(const char *name, char *data, size_t len, struct ipc_initgen_deps *deps,
 		  struct kerr *err)
 {
 	const char *p = data;
@@ -145,7 +149,7 @@ int elf_deps_read(const char *name, const void *data, size_t len, struct ipc_ini
 	}
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return kerr_set(err, EIO, "libelf: %s", elf_errmsg(-1));
-	if (!(e = elf_memory((char *)(uintptr_t)data, len)))
+	if (!(e = elf_memory(data, len)))
 		return kerr_set(err, EINVAL, "%s: libelf cannot read it: %s", name, elf_errmsg(-1));
 	r = elf_file_deps(name, e, p, len, deps, err);
 	elf_end(e);

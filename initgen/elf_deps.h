@@ -10,9 +10,10 @@
 
 #define ELF_DEPS_MAX_FILE (512u << 20)   /* larger inputs are refused, not truncated */
 
-/* Fills deps from the file's contents (name is for messages). Anything but an x86-64 ELF,
- * a "#!" script or plain data is an error naming the file and what is wrong with it. */
-int elf_deps_read(const char *name, const void *data, size_t len, struct ipc_initgen_deps *deps,
+/* Fills deps from the file's contents (name is for messages; data is not written, but
+ * libelf's elf_memory() takes it non-const). Anything but an x86-64 ELF, a "#!" script or
+ * plain data is an error naming the file and what is wrong with it. */
+int elf_deps_read(const char *name, char *data, size_t len, struct ipc_initgen_deps *deps,
 		  struct kerr *err);
 
 #endif

@@ -69,13 +69,12 @@ static int try_dir(const char *dir, size_t dirlen, const char *origin, const cha
 	size_t o = 0;
 
 	for (size_t i = 0; i < dirlen && o < PATH_MAX; ) {
-		if (dir[i] == '$' && (!strncmp(dir + i, "$ORIGIN", 7) || !strncmp(dir + i, "${ORIGIN}", 9))) {
-			size_t olen = strlen(origin);
+		if (dir[i] == '$' && (strncmp(dir + i, "$ORIGIN", 7) == 0 || strncmp(dir + i, "${ORIGIN}", 9) == 0)) {
+			int n = snprintf(raw + o, sizeof(raw) - o, "%s", origin);
 
-			if (o + olen >= PATH_MAX)
-				break;
-			memcpy(raw + o, origin, olen);
-			o += olen;
+			if (n < 0 || (size_t)n >= sizeof(raw) - o)
+				return 0;
+			o += (size_t)n;
 			i += dir[i + 1] == '{' ? 9 : 7;
 		} else if (dir[i] == '$') {
 			return kerr_set(err, EINVAL, "search path \"%.*s\" uses a variable other than $ORIGIN",

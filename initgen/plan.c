@@ -127,7 +127,6 @@ static int pack_needs(struct plan *p, const char *host, const char *guest, int f
 		      struct kerr *err)
 {
 	struct ipc_initgen_deps *d = malloc(sizeof(*d));
-	char interp[PATH_MAX];
 	int r;
 
 	if (!d)
@@ -136,6 +135,8 @@ static int pack_needs(struct plan *p, const char *host, const char *guest, int f
 	if (r == 0 && program)
 		remember_program(p, guest, d);
 	if (r == 0 && d->interp[0]) {
+		char interp[PATH_MAX];
+
 		if (!libsearch_normalize(d->interp, interp, sizeof(interp)))
 			r = kerr_set(err, EINVAL, "%s: interpreter \"%s\" is not a clean path", host, d->interp);
 		else
@@ -206,12 +207,13 @@ static int pack_dir(struct plan *p, const char *host, const char *guest, const s
 	if ((n = scandir(host, &names, NULL, alphasort)) < 0)
 		return kerr_errno(err, errno, "--include %s", host);
 	for (int i = 0; i < n; i++) {
-		char h[PATH_MAX], g[PATH_MAX];
 		const char *e = names[i]->d_name;
 
-		if (r == 0 && strcmp(e, ".") && strcmp(e, "..")) {
+		if (r == 0 && strcmp(e, ".") != 0 && strcmp(e, "..") != 0) {
+			char h[PATH_MAX], g[PATH_MAX];
+
 			if (snprintf(h, sizeof(h), "%s/%s", host, e) >= (int)sizeof(h) ||
-			    snprintf(g, sizeof(g), "%s/%s", strcmp(guest, "/") ? guest : "", e) >= (int)sizeof(g))
+			    snprintf(g, sizeof(g), "%s/%s", strcmp(guest, "/") != 0 ? guest : "", e) >= (int)sizeof(g))
 				r = kerr_set(err, ENAMETOOLONG, "--include %s/%s: path too long", host, e);
 			else
 				r = pack_include(p, h, g, depth + 1, err);

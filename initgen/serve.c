@@ -40,8 +40,12 @@ static int read_all(int fd, const char *name, char **data, size_t *len, struct k
 			continue;
 		if (n <= 0) {
 			free(*data);
-			return n < 0 ? kerr_errno(err, errno, "reading %s", name)
-				     : kerr_set(err, EIO, "%s shrank while it was read", name);
+			*data = NULL;
+			if (n < 0)
+				kerr_errno(err, errno ? errno : EIO, "reading %s", name);
+			else
+				kerr_set(err, EIO, "%s shrank while it was read", name);
+			return -1;
 		}
 		off += (size_t)n;
 	}
@@ -98,7 +102,6 @@ static int finish(struct serve *s, struct kerr *err)
 	if (archive_finish(&s->ar, done.content, err) < 0)
 		return -1;
 	done.size = s->ar.out_len;
-	done.crc32 = s->ar.crc;
 	done.entries = s->ar.entries;
 	return ipc_send(s->ch, IPC_MSG_INITGEN_DONE, &done, NULL, err);
 }

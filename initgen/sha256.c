@@ -23,7 +23,7 @@ static void compress(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, k;
 
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
 	for (int i = 16; i < 64; i++) {
@@ -80,10 +80,10 @@ void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN])
 	uint8_t pad[72] = { 0x80 };
 	size_t padlen = (s->used < 56 ? 56 : 120) - s->used;
 
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
 	sha256_update(s, pad, padlen + 8);
-	for (int i = 0; i < 8; i++) {
+	for (size_t i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
 		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
@@ -95,9 +95,9 @@ void sha256_hex(const uint8_t digest[SHA256_LEN], char out[SHA256_HEX_LEN])
 {
 	static const char hex[] = "0123456789abcdef";
 
-	for (int i = 0; i < SHA256_LEN; i++) {
+	for (size_t i = 0; i < SHA256_LEN; i++) {
 		out[2 * i] = hex[digest[i] >> 4];
 		out[2 * i + 1] = hex[digest[i] & 15];
 	}
-	out[2 * SHA256_LEN] = '\0';
+	out[SHA256_HEX_LEN - 1] = '\0';
 }

@@ -337,6 +337,8 @@ static int validate_initgen_done(const union ipc_body *b, struct kerr *err)
 {
 	if (b->initgen_done.entries == 0)
 		return kerr_set(err, EPROTO, "initgen done: an archive without even a trailer");
+	if (b->initgen_done.reserved)
+		return kerr_set(err, EPROTO, "initgen done: reserved field is not 0");
 	return 0;
 }
 

@@ -45,7 +45,7 @@ enum ipc_msg_type {
 	IPC_MSG_INITGEN_ADD_FILE, /* vmm → initgen: pack this file; fds: it */
 	IPC_MSG_INITGEN_ADD_NODE, /* vmm → initgen: pack a directory or a symlink */
 	IPC_MSG_INITGEN_FINISH,  /* vmm → initgen: write the trailer and flush */
-	IPC_MSG_INITGEN_DONE,    /* initgen → vmm: the archive's size, CRC and content hash */
+	IPC_MSG_INITGEN_DONE,    /* initgen → vmm: the archive's size and content hash */
 	IPC_MSG_TYPE_END
 };
 
@@ -281,8 +281,8 @@ struct ipc_initgen_add {
 
 struct ipc_initgen_done {
 	uint64_t size;             /* bytes written to the output */
-	uint32_t crc32;            /* zlib CRC-32 of those bytes */
 	uint32_t entries;          /* cpio entries, the trailer included */
+	uint32_t reserved;         /* must be zero */
 	uint8_t content[32];       /* SHA-256 of the uncompressed cpio stream */
 };
 

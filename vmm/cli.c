@@ -172,7 +172,7 @@ enum {
 static int parse_include(char *arg, struct vmm_config *cfg, struct kerr *err)
 {
 	unsigned i = cfg->n_includes;
-	char *sep = NULL, *base;
+	char *sep = NULL;
 
 	if (i >= CLI_MAX_INCLUDES)
 		return kerr_set(err, E2BIG, "--include: at most %d", CLI_MAX_INCLUDES);
@@ -182,7 +182,8 @@ static int parse_include(char *arg, struct vmm_config *cfg, struct kerr *err)
 		*sep = '\0';
 		snprintf(cfg->include_guest[i], sizeof(cfg->include_guest[i]), "%s", sep + 1);
 	} else {
-		base = strrchr(arg, '/');
+		const char *base = strrchr(arg, '/');
+
 		snprintf(cfg->include_guest[i], sizeof(cfg->include_guest[i]), "/%s", base ? base + 1 : arg);
 	}
 	if (!arg[0] || !ipc_initgen_path_ok(cfg->include_guest[i]) || cfg->include_guest[i][0] != '/')

@@ -48,12 +48,12 @@ struct vmm_config {
 	struct disk_config disk;     /* --disk */
 	char **payload;              /* argv after --, NULL-terminated; NULL when none */
 	const char *scheduler;       /* --scheduler: packed as /scheduler */
+	const char *modules;         /* --modules: the guest kernel's module tree */
 	char *sched_args[CLI_MAX_SCHED_ARGS + 1];   /* --scheduler-arg, NULL-terminated */
-	unsigned n_sched_args;
 	struct initgen_include includes[CLI_MAX_INCLUDES];   /* --include HOST[:GUEST] */
 	char include_guest[CLI_MAX_INCLUDES][IPC_INITGEN_PATH_MAX];
+	unsigned n_sched_args;
 	unsigned n_includes;
-	const char *modules;         /* --modules: the guest kernel's module tree */
 	bool initramfs_gzip;         /* --initramfs-compress gzip (default) or none */
 	bool initramfs_cache;        /* off with --no-initramfs-cache */
 	bool show_help;

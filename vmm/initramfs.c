@@ -33,6 +33,8 @@ static int resolve_program(const char *what, const char *name, char *out, struct
 	const char *path = getenv("PATH");
 	char cand[PATH_MAX];
 
+	if (!name || !name[0])
+		return kerr_set(err, EINVAL, "%s: an empty name", what);
 	if (strchr(name, '/')) {
 		if (!realpath(name, out))
 			return kerr_errno(err, errno, "%s %s", what, name);
@@ -222,7 +224,7 @@ static int build_uncached(const struct vmm_config *cfg, const struct request *r,
 			  struct kerr *err)
 {
 	struct cache_manifest m = { 0 };
-	struct ipc_initgen_done done;
+	struct ipc_initgen_done done = { 0 };
 	int fd = memfd_create("ktstr-initramfs", MFD_CLOEXEC), rc;
 
 	if (fd < 0)
@@ -241,7 +243,7 @@ static int build_cached(const struct vmm_config *cfg, const struct request *r, c
 			const char *key, struct initramfs *out, struct kerr *err)
 {
 	struct cache_manifest m = { 0 };
-	struct ipc_initgen_done done;
+	struct ipc_initgen_done done = { 0 };
 	char tmp[PATH_MAX];
 	int fd = cache_tmp(dir, tmp, sizeof(tmp), err), rc;
 
@@ -251,7 +253,6 @@ static int build_cached(const struct vmm_config *cfg, const struct request *r, c
 	if (rc == 0) {
 		archive_name(&done, r->req.gzip, m.archive, sizeof(m.archive));
 		m.size = done.size;
-		m.crc32 = done.crc32;
 		rc = cache_commit(dir, key, tmp, &m, err);
 	}
 	cache_manifest_free(&m);

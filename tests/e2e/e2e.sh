@@ -14,17 +14,31 @@ mp_kdir=$("$top/scripts/fetch-kernel" --package linux-image-amd64)
 mkdir -p "$build/e2e"
 cp "$mp_kdir/vmlinuz" "$build/e2e/vmlinuz-mp"
 "$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio" "$kdir"
+# For the initgen scenarios: the guest kernel's module tree cut down to the virtio modules
+# and what they depend on (modules.dep kept whole), so it fits in the nested L1 guest.
+release=$(cat "$kdir/release")
+modtree=$build/e2e/modules/$release
+rm -rf "$build/e2e/modules"
+mkdir -p "$modtree"
+cp "$kdir/modules/$release/modules.dep" "$modtree/"
+for m in $(grep -E '/(virtio_mmio|virtio_blk|virtio_net|virtio_console)\.ko' "$modtree/modules.dep" | tr -d ':'); do
+	mkdir -p "$modtree/$(dirname "$m")"
+	cp "$kdir/modules/$release/$m" "$modtree/$m"
+done
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	echo "e2e: /dev/kvm is here: booting natively"
-	KTSTR_MP_KERNEL=$build/e2e/vmlinuz-mp \
+	KTSTR_MP_KERNEL=$build/e2e/vmlinuz-mp KTSTR_ZPAYLOAD=$build/tests/zpayload KTSTR_MODULES=$modtree \
+	KTSTR_FAKE_SCHEDULER=$top/tests/e2e/fake_scheduler.sh \
 		exec "$top/tests/e2e/run.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio" "$build/e2e/work" "$@"
 fi
 echo "e2e: no usable /dev/kvm: booting under nested KVM inside QEMU (TCG), which is slow"
 nested() {
 	"$top/scripts/nested-kvm" --bin "$build" --kernel-dir "$kdir" --timeout 900 \
 		--file "$top/tests/e2e/run.sh" --file "$build/e2e/l2.cpio" --file "$build/tests/echo-server" \
-		--file "$build/e2e/vmlinuz-mp" \
-		-- env KTSTR_MP_KERNEL=/ktstr/vmlinuz-mp sh ./run.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/e2e "$@"
+		--file "$build/e2e/vmlinuz-mp" --file "$build/tests/zpayload" --file "$build/e2e/modules" \
+		--file "$top/tests/e2e/fake_scheduler.sh" \
+		-- env KTSTR_E2E_ONLY="${KTSTR_E2E_ONLY:-}" KTSTR_MP_KERNEL=/ktstr/vmlinuz-mp KTSTR_ZPAYLOAD=/ktstr/zpayload \
+		KTSTR_MODULES=/ktstr/modules/$release KTSTR_FAKE_SCHEDULER=/ktstr/fake_scheduler.sh sh ./run.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/e2e "$@"
 }
 # One L1 boot per level, so that an emulation failure costs one level's run. 123: the L1
 # kernel faulted; 124: the L1 guest stalled; 125: the L1 guest died. All seen, rarely, under

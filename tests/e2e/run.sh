@@ -29,10 +29,13 @@ show_logs() {
 }
 
 # boot NAME LEVEL [ktstr-vmm options] [-- payload]: sets $status, $elapsed_ms, $out.
+# With built=1, ktstr-vmm builds the initramfs itself (no --initrd).
+built=0
 run_vmm() {
 	rm -f "$out".*
 	t0=$(now_ms)
-	"$vmm" --kernel "$kernel" --initrd "$initrd" --sandbox "$level" \
+	[ "$built" = 1 ] || set -- --initrd "$initrd" "$@"
+	"$vmm" --kernel "$kernel" --sandbox "$level" \
 		--console-log "$out.console" --results "$out.json" "$@" 2> "$out.stderr"
 	status=$?
 	elapsed_ms=$(($(now_ms) - t0))
@@ -44,7 +47,15 @@ run_vmm() {
 # which only an INIT to a running CPU can do, and neither ktstr nor the guest sends one.
 # That is the emulator: such a boot runs once more, saying so. Natively there is no second
 # chance.
+# Once in some 300 nested boots (the acpi=off MP-table boot), a guest stopped with every
+# vCPU halted while its payload was still printing, until the timeout: an interrupt lost in
+# the emulation; ten runs of the same boot in a row then passed. A run that times out that
+# way after a minute or more (never a scenario's own short --timeout) also runs once more.
 died_of_emulation() {
+	if [ "$status" -eq 124 ]; then
+		[ "$elapsed_ms" -ge 60000 ] && grep -q 'halted at rip' "$out.json"
+		return
+	fi
 	[ "$status" -eq 121 ] || return 1
 	[ ! -s "$out.console" ] || grep -q 'triple fault on vCPU [1-9][0-9]* at rip 0xfff0 ' "$out.json"
 }
@@ -265,14 +276,51 @@ mp_scenarios() {
 		not_ok "$level: a kernel with the MP parser is given (KTSTR_MP_KERNEL)"
 		return 0
 	fi
-	boot mptable "$level" --kernel "$KTSTR_MP_KERNEL" --topology 1,2,2,1 --append acpi=off \
+	boot mptable "$level" --kernel "$KTSTR_MP_KERNEL" --topology 1,2,2,1 --append acpi=off --timeout 90 \
 		-- /e2e/topo.sh
 	check "$level: acpi=off: the MP table brings up all 4 CPUs" json_has 'online=0-3\\n'
 	check "$level: acpi=off: cpu3 shares its LLC with cpu2" json_has 'cpu3: core=[0-9]* threads=3 llc=2-3 '
 }
 
+# The initramfs ktstr-vmm builds itself (initgen): a dynamically linked payload with its
+# libraries and arguments, the guest kernel's virtio modules loaded by ktstr-init, the
+# cache, and a /scheduler that exits before it attaches.
+initgen_scenarios() {
+	level=$1
+	if [ ! -x "${KTSTR_ZPAYLOAD:-}" ] || [ ! -d "${KTSTR_MODULES:-}" ]; then
+		not_ok "$level: the initgen payload and module tree are given (KTSTR_ZPAYLOAD, KTSTR_MODULES)"
+		return 0
+	fi
+	XDG_CACHE_HOME=$work/cache-$level
+	export XDG_CACHE_HOME
+	rm -rf "$XDG_CACHE_HOME"
+	disk=$work/disk-initgen-$level.img   # not $out.*: run_vmm clears those
+	dd if=/dev/zero of="$disk" bs=1M count=1 2>/dev/null
+	built=1
+	boot initgen "$level" --modules "$KTSTR_MODULES" --disk "$disk" -- "$KTSTR_ZPAYLOAD" alpha "two words"
+	check "$level: initgen: the dynamically linked payload exits 0 (status $status)" status_is 0
+	check "$level: initgen: its zlib works in the guest" json_has 'zlib=ok'
+	check "$level: initgen: its arguments arrive intact" json_has 'args=alpha|two words'
+	check "$level: initgen: the packed modules bring up /dev/vda" json_has 'vda=yes'
+	check "$level: initgen: the first run builds the initramfs" json_has '"cache_hit": false'
+	boot initgen-again "$level" --modules "$KTSTR_MODULES" --disk "$disk" -- "$KTSTR_ZPAYLOAD" alpha "two words"
+	check "$level: initgen: the second run takes it from the cache (status $status)" json_has '"cache_hit": true'
+	ms=$(sed -n 's/.*"initramfs": \([0-9.]*\).*/\1/p' "$out.json" | head -n 1)
+	echo "# initgen/$level: cache hit in ${ms:-?} ms"
+	boot initgen-sched "$level" --scheduler "$KTSTR_FAKE_SCHEDULER" -- /bin/true
+	check "$level: initgen: a /scheduler that exits early is reported" \
+		json_has 'SchedulerNotAttached: /scheduler exited with status 3'
+	check "$level: initgen: ... and the payload does not run (status $status)" status_is 121
+	built=0
+	unset XDG_CACHE_HOME
+}
+
 scenarios() {
 	level=$1
+	if [ -n "${KTSTR_E2E_ONLY:-}" ]; then   # a developer's shortcut: only these parts
+		for part in $KTSTR_E2E_ONLY; do "$part" "$level" || not_ok "$level: $part did not run"; done
+		return 0
+	fi
 
 	boot exit0 "$level" -- /bin/true
 	check "$level: /bin/true exits 0 (status $status)" status_is 0
@@ -304,7 +352,8 @@ scenarios() {
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
-	for part in blk_scenarios net_scenarios console_scenarios topo_scenarios mp_scenarios sandbox_checks; do
+	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios topo_scenarios mp_scenarios \
+		    sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }
