@@ -171,6 +171,10 @@ INITRAMFS_BENCH := $(O)/tests/bench_initramfs
 $(INITRAMFS_BENCH): $(O)/obj/tests/bench/bench_initramfs.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+INITRD_SHARE_BENCH := $(O)/tests/bench_initrd_share
+$(INITRD_SHARE_BENCH): $(O)/obj/tests/bench/bench_initrd_share.o $(TEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
 bench: bench-boot bench-blk-harness bench-blk-guest bench-initramfs
 bench-boot: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
@@ -178,8 +182,9 @@ bench-blk-harness: all $(BLK_HARNESS_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(BLK_HARNESS_BENCH) | sed -n '/^{$$/,/^}$$/p'
 bench-blk-guest: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/blk-bench.sh $(O)
-bench-initramfs: all $(INITRAMFS_BENCH)
+bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRAMFS_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
+	@KTSTR_BUILD=$(abspath $(O)) $(INITRD_SHARE_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 
 check:
 	$(MAKE) O=build run-unit

@@ -155,9 +155,12 @@ static int load_initrd(struct guest_memory *mem, struct boot_params *bp, const s
 		return kerr_set(err, ENOMEM, "%s: %llu MiB does not fit between the kernel and 0x%llx "
 				"(raise --memory)", cfg->initrd_name, (unsigned long long)(size >> 20),
 				(unsigned long long)top);
-	r = read_exact(cfg->initrd_fd, guest_memory_ptr(mem, addr, size), size, 0);
-	if (r < 0)
+	if (cfg->initrd_map) {
+		if ((r = guest_memory_map_file(mem, addr, cfg->initrd_fd, size, err)) < 0)
+			return r;
+	} else if ((r = read_exact(cfg->initrd_fd, guest_memory_ptr(mem, addr, size), size, 0)) < 0) {
 		return kerr_errno(err, -r, "read %s", cfg->initrd_name);
+	}
 	bp->hdr.ramdisk_image = (uint32_t)addr;
 	bp->hdr.ramdisk_size = (uint32_t)size;
 	return 0;

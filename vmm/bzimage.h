@@ -3,6 +3,7 @@
 #ifndef KTSTR_VMM_BZIMAGE_H
 #define KTSTR_VMM_BZIMAGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipc/err.h"
@@ -22,6 +23,7 @@ struct bzimage_config {
 	int initrd_fd;              /* -1: no initrd; read from offset 0 */
 	uint64_t initrd_size;
 	const char *initrd_name;    /* for messages */
+	bool initrd_map;            /* map it copy-on-write (guest_memory_map_file), not copy */
 	const char *cmdline;
 	uint64_t rsdp_addr;         /* 0: the kernel scans for it */
 };

@@ -103,3 +103,16 @@ uint64_t guest_memory_low_end(const struct guest_memory *m)
 {
 	return m->regions[0].size;
 }
+
+int guest_memory_map_file(struct guest_memory *m, uint64_t gpa, int fd, uint64_t len, struct kerr *err)
+{
+	uint64_t span = (len + 4095) & ~4095ull;
+	void *at = guest_memory_ptr(m, gpa, span);
+
+	if ((gpa & 4095) || !at || len == 0)
+		return kerr_set(err, EINVAL, "mapping %llu bytes at 0x%llx: not page aligned or not in RAM",
+				(unsigned long long)len, (unsigned long long)gpa);
+	if (mmap(at, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
+		return kerr_errno(err, errno, "mapping the initrd into guest RAM");
+	return 0;
+}

@@ -38,6 +38,13 @@ void *guest_memory_ptr(const struct guest_memory *m, uint64_t gpa, uint64_t len)
 unsigned guest_memory_slice(const struct guest_memory *m, uint64_t off, uint64_t len,
 			    struct guest_region *out, unsigned max);
 
+/* Replaces guest RAM [gpa, gpa + len rounded up to a page) in this process's view with a
+ * private, copy-on-write mapping of fd from offset 0: the guest reads the file's pages
+ * (shared with every other mapping of the file) and writes go to copies. Device processes,
+ * which map the memfd, still see the memfd there: only for memory the guest never hands to
+ * a device (a retained initrd). gpa must be page aligned and the range inside one region. */
+int guest_memory_map_file(struct guest_memory *m, uint64_t gpa, int fd, uint64_t len, struct kerr *err);
+
 /* The end of RAM below the MMIO hole. */
 uint64_t guest_memory_low_end(const struct guest_memory *m);
 

@@ -85,22 +85,23 @@ static int start_serial(struct vm *vm, struct kerr *err)
 static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_virtio *virtio,
 		       unsigned *n_virtio, struct kerr *err)
 {
-	char append[BOOT_CMDLINE_MAX];
+	char append[BOOT_CMDLINE_MAX], devices[512] = "";
 	const char *user = vm->cfg->append;
+	/* A built initramfs is mapped from the cache: its pages must never become RAM. */
+	const char *retain = vm->cfg->initrd ? "" : "retain_initrd";
 
 	*n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO);
 	if (vm->cfg->virtio_cmdline && *n_virtio) {
-		char devices[512];
 		int r = cmdline_virtio_devices(devices, sizeof(devices), virtio, *n_virtio, err);
 
 		if (r < 0)
 			return r;
-		if ((size_t)snprintf(append, sizeof(append), "%s%s%s", devices, user ? " " : "",
-				     user ? user : "") >= sizeof(append))
-			return kerr_set(err, E2BIG, "the kernel command line is too long");
-		user = append;
 		*n_virtio = 0;
 	}
+	if ((size_t)snprintf(append, sizeof(append), "%s%s%s%s%s", retain, retain[0] && devices[0] ? " " : "",
+			     devices, (retain[0] || devices[0]) && user ? " " : "", user ? user : "") >= sizeof(append))
+		return kerr_set(err, E2BIG, "the kernel command line is too long");
+	user = append[0] ? append : NULL;
 	/* A built initramfs carries the payload's argv itself (/ktstr/argv). */
 	return cmdline_build(cmdline, size, user, vm->cfg->initrd ? vm->cfg->payload : NULL, err);
 }
@@ -117,7 +118,8 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	struct acpi_tables tables;
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_fd = vm->initrd.fd,
 				       .initrd_size = vm->initrd.size, .cmdline = cmdline,
-				       .initrd_name = vm->cfg->initrd ? vm->cfg->initrd : "the initramfs" };
+				       .initrd_name = vm->cfg->initrd ? vm->cfg->initrd : "the initramfs",
+				       .initrd_map = !vm->cfg->initrd };
 	int r;
 
 	if ((r = kernel_args(vm, cmdline, sizeof(cmdline), virtio, &acfg.n_virtio, err)) < 0 ||
