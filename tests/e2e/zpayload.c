@@ -1,11 +1,26 @@
 /* The e2e suite's dynamically linked payload (zlib, libc): packed by ktstr-vmm's own
  * initgen with its libraries, it proves they arrived and work. Reports in a COM2 result
- * block: zlib round trip, its argv, and whether /dev/vda (virtio-blk, whose driver is a
- * module on Debian's kernel) exists. */
+ * block: zlib round trip, its argv, whether /dev/vda (virtio-blk, whose driver is a module
+ * on Debian's kernel) exists, and whether the kernel was told to retain the initrd. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zlib.h>
+
+static int cmdline_has(const char *word)
+{
+	char line[4096] = "";
+	FILE *f = fopen("/proc/cmdline", "r");
+	size_t n = f ? fread(line, 1, sizeof(line) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	line[n] = '\0';
+	for (char *t = strtok(line, " \n"); t; t = strtok(NULL, " \n"))
+		if (strcmp(t, word) == 0)
+			return 1;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,8 +40,9 @@ int main(int argc, char **argv)
 		zlibVersion());
 	for (int i = 1; i < argc; i++)
 		fprintf(com2, "%s%s", argv[i], i + 1 < argc ? "|" : "");
-	fprintf(com2, "\nvda=%s\n===KTSTR_TEST_RESULT_END===\n",
-		stat("/dev/vda", &st) == 0 && S_ISBLK(st.st_mode) ? "yes" : "no");
+	fprintf(com2, "\nvda=%s\nretain_initrd=%s\n===KTSTR_TEST_RESULT_END===\n",
+		stat("/dev/vda", &st) == 0 && S_ISBLK(st.st_mode) ? "yes" : "no",
+		cmdline_has("retain_initrd") ? "yes" : "no");
 	fclose(com2);
 	return ok ? 0 : 1;
 }
