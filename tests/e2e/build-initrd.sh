@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the e2e guest initramfs with GNU cpio: ktstr-init as /init, static busybox and its
-# applets, and the scenario payloads under /e2e. (ktstr-vmm's own initgen replaces this
-# once it lands.) With KERNEL_DIR (from scripts/fetch-kernel), the virtio modules the guest
+# applets, and the scenario payloads under /e2e: the --initrd path, which the suite keeps
+# testing beside the initramfs ktstr-vmm builds itself (initgen_scenarios). With KERNEL_DIR (from scripts/fetch-kernel), the virtio modules the guest
 # kernel builds as modules go in /lib/modules-virtio, decompressed, for the payloads to load.
 # usage: build-initrd.sh KTSTR_INIT OUT.cpio [KERNEL_DIR]
 set -eu
