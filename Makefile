@@ -104,6 +104,12 @@ $(ZPAYLOAD): tests/e2e/zpayload.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 $(WARN) -o $@ $< -lz
 
+# make demo's payload, packed by ktstr-vmm like any user's (dynamic, with libktstr).
+DEMO_PAYLOAD := $(O)/tests/demo-payload
+$(DEMO_PAYLOAD): tests/e2e/demo_payload.c guest/ktstr.c guest/ktstr.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 $(WARN) -o $@ tests/e2e/demo_payload.c guest/ktstr.c
+
 # Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
 E2E_GUEST := $(O)/e2e-guest/netloop $(O)/e2e-guest/tlvsend $(O)/e2e-guest/blkbench
 $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
@@ -151,7 +157,7 @@ run-fuzz: fuzz
 		grep -E '^#[0-9]+.*DONE' $$f.log | tail -1; \
 	done
 
-demo: all $(NESTED_TOOLS) $(E2E_GUEST)
+demo: all $(NESTED_TOOLS) $(DEMO_PAYLOAD)
 	@scripts/demo $(O)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).

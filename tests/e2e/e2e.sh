@@ -14,17 +14,9 @@ mp_kdir=$("$top/scripts/fetch-kernel" --package linux-image-amd64)
 mkdir -p "$build/e2e"
 cp "$mp_kdir/vmlinuz" "$build/e2e/vmlinuz-mp"
 "$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio" "$kdir"
-# For the initgen scenarios: the guest kernel's module tree cut down to the virtio modules
-# and what they depend on (modules.dep kept whole), so it fits in the nested L1 guest.
-release=$(cat "$kdir/release")
-modtree=$build/e2e/modules/$release
-rm -rf "$build/e2e/modules"
-mkdir -p "$modtree"
-cp "$kdir/modules/$release/modules.dep" "$modtree/"
-for m in $(grep -E '/(virtio_mmio|virtio_blk|virtio_net|virtio_console)\.ko' "$modtree/modules.dep" | tr -d ':'); do
-	mkdir -p "$modtree/$(dirname "$m")"
-	cp "$kdir/modules/$release/$m" "$modtree/$m"
-done
+# For the initgen scenarios: the virtio part of the guest kernel's module tree.
+modtree=$("$top/tests/e2e/module-tree.sh" "$kdir" "$build/e2e/modules")
+release=$(basename "$modtree")
 if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	echo "e2e: /dev/kvm is here: booting natively"
 	KTSTR_MP_KERNEL=$build/e2e/vmlinuz-mp KTSTR_ZPAYLOAD=$build/tests/zpayload KTSTR_MODULES=$modtree \
