@@ -148,6 +148,9 @@ $(FUZZ_DIR)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devproc/virtq.c devproc/guest_ra
 $(FUZZ_DIR)/fuzz_tlv: tests/fuzz/fuzz_tlv.c devproc/tlv_parser.c ipc/tlv.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lz
+$(FUZZ_DIR)/fuzz_elf_deps: tests/fuzz/fuzz_elf_deps.c initgen/elf_deps.c ipc/msg.c ipc/tlv.c ipc/err.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lelf
 fuzz: $(FUZZERS)
 run-fuzz: fuzz
 	@set -e; for f in $(FUZZERS); do \

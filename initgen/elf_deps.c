@@ -11,6 +11,9 @@ static int copy_str(const char *name, const char *what, char *dst, size_t size, 
 {
 	size_t len = strlen(src);
 
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+			return kerr_set(err, EINVAL, "%s: %s holds a control character", name, what);
 	if (len >= size)
 		return kerr_set(err, E2BIG, "%s: %s of %zu bytes is longer than %zu", name, what, len, size - 1);
 	memcpy(dst, src, len + 1);
@@ -34,6 +37,8 @@ static int script_deps(const char *name, const char *data, size_t len, struct ip
 	line[n] = '\0';
 	if (n == 0 || line[0] != '/')
 		return kerr_set(err, EINVAL, "%s: the #! line names no absolute interpreter", name);
+	if (!ipc_initgen_path_ok(line))
+		return kerr_set(err, EINVAL, "%s: the #! interpreter is not a clean path", name);
 	d->kind = IPC_INITGEN_SCRIPT;
 	return copy_str(name, "interpreter", d->interp, sizeof(d->interp), line, err);
 }
@@ -98,8 +103,8 @@ static int interp_of(const char *name, Elf *e, const char *data, size_t len,
 		if (ph.p_offset >= len || ph.p_filesz == 0 || ph.p_filesz > len - ph.p_offset ||
 		    ph.p_filesz > sizeof(d->interp) || data[ph.p_offset + ph.p_filesz - 1] != '\0')
 			return kerr_set(err, EINVAL, "%s: PT_INTERP lies outside the file or is unterminated", name);
-		if (data[ph.p_offset] != '/')
-			return kerr_set(err, EINVAL, "%s: PT_INTERP \"%s\" is not absolute", name, data + ph.p_offset);
+		if (data[ph.p_offset] != '/' || !ipc_initgen_path_ok(data + ph.p_offset))
+			return kerr_set(err, EINVAL, "%s: PT_INTERP is not a clean absolute path", name);
 		memcpy(d->interp, data + ph.p_offset, ph.p_filesz);
 	}
 	return 0;

@@ -309,6 +309,45 @@ static void test_virtio_identity(void **state)
 	expect_body(IPC_MSG_VIRTIO_IDENTITY, &bad, sizeof(bad), 0, "config of 257 bytes");
 }
 
+/* initgen's messages: paths that could escape the archive root, DEPS whose name list lies
+ * about its count, and a symlink target where none belongs are all refused. */
+static void test_initgen_messages(void **state)
+{
+	static struct ipc_initgen_deps deps, bad;
+	struct ipc_initgen_add add = { .node = IPC_INITGEN_FILE, .mode = 0755, .path = "/usr/bin/x" }, badd;
+	struct ipc_initgen_begin begin = { .compress = IPC_INITGEN_GZIP };
+
+	(void)state;
+	deps = (struct ipc_initgen_deps){ .kind = IPC_INITGEN_ELF_DYNAMIC, .count = 2,
+					  .interp = "/lib64/ld-linux-x86-64.so.2", .runpath = "$ORIGIN/../lib" };
+	memcpy(deps.needed, "libz.so.1\0libc.so.6", 20);
+	expect_body(IPC_MSG_INITGEN_DEPS, &deps, sizeof(deps), 0, NULL);
+	bad = deps, bad.count = 3;
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "needed name 2 is not a plain name");
+	bad = deps, memcpy(bad.needed, "../x.so\0", 8);
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "needed name 0 is not a plain name");
+	bad = deps, memset(bad.needed, 'a', sizeof(bad.needed));
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "needed name 0 runs past the list");
+	bad = deps, memcpy(bad.interp, "/lib/../../etc", 15);
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "is not a clean absolute path");
+	bad = deps, bad.kind = IPC_INITGEN_SCRIPT;
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "libraries for a non-dynamic file");
+	expect_body(IPC_MSG_INITGEN_ADD_FILE, &add, sizeof(add), 1, NULL);
+	badd = add, memcpy(badd.path, "a/../../b", 10);
+	expect_body(IPC_MSG_INITGEN_ADD_FILE, &badd, sizeof(badd), 1, "cannot name an archive entry");
+	badd = add, badd.mode = 0100755;
+	expect_body(IPC_MSG_INITGEN_ADD_FILE, &badd, sizeof(badd), 1, "more than permission bits");
+	badd = add, badd.node = IPC_INITGEN_DIR;
+	expect_body(IPC_MSG_INITGEN_ADD_FILE, &badd, sizeof(badd), 1, "is not a file");
+	badd = add, badd.node = IPC_INITGEN_DIR, memcpy(badd.target, "x", 2);
+	expect_body(IPC_MSG_INITGEN_ADD_NODE, &badd, sizeof(badd), 0, "a target only, and always, for a symlink");
+	badd = add, badd.node = IPC_INITGEN_SYMLINK, memcpy(badd.target, "/usr/bin/y", 11);
+	expect_body(IPC_MSG_INITGEN_ADD_NODE, &badd, sizeof(badd), 0, NULL);
+	expect_body(IPC_MSG_INITGEN_BEGIN, &begin, sizeof(begin), 1, NULL);
+	begin.compress = 3;
+	expect_body(IPC_MSG_INITGEN_BEGIN, &begin, sizeof(begin), 1, "unknown compression 3");
+}
+
 static void test_virtio_start_and_kick(void **state)
 {
 	struct ipc_virtio_start st = { .features = 1ull << 32, .nqueues = 2 };
@@ -372,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_guest_ram_layouts),
 		cmocka_unit_test(test_virtio_identity),
 		cmocka_unit_test(test_virtio_start_and_kick),
+		cmocka_unit_test(test_initgen_messages),
 		cmocka_unit_test(test_peer_closed),
 	};
 
