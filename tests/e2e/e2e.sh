@@ -33,17 +33,30 @@ nested() {
 		KTSTR_MODULES=/ktstr/modules/$release KTSTR_FAKE_SCHEDULER=/ktstr/fake_scheduler.sh sh ./run.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/e2e "$@"
 }
 # One L1 boot per level, so that an emulation failure costs one level's run. 123: the L1
-# kernel faulted; 124: the L1 guest stalled; 125: the L1 guest died. All seen, rarely, under
-# QEMU's TCG. None is a verdict on ktstr, so that level runs once more, saying so.
+# kernel faulted; 124: the L1 guest stalled; 125: the L1 guest died (seen: "corrupted stack
+# end detected inside scheduler" in an L1 vCPU thread while an L2 guest with 4 or 8 vCPUs
+# ran, about one level in four). None is a verdict on ktstr, so that level runs again,
+# saying so: up to KTSTR_E2E_ATTEMPTS times in all (default 3), while the suite has run for
+# less than KTSTR_E2E_RETRY_BUDGET_S seconds (default 2100: with the 900 s limit of one L1
+# run, the whole suite then stays within an hour on CI's 2 cores).
+attempts=${KTSTR_E2E_ATTEMPTS:-3}
+budget_s=${KTSTR_E2E_RETRY_BUDGET_S:-2100}
+started=$(date +%s)
 result=0
 for level in ${*:-standard strict}; do
-	status=0
-	nested "$level" || status=$?
-	if [ "$status" -eq 123 ] || [ "$status" -eq 124 ] || [ "$status" -eq 125 ]; then
-		echo "e2e: the nested L1 guest failed under emulation (status $status, not a ktstr result): running the $level suite once more"
+	attempt=1
+	while :; do
 		status=0
 		nested "$level" || status=$?
-	fi
+		case $status in 123|124|125) ;; *) break ;; esac
+		spent=$(($(date +%s) - started))
+		if [ "$attempt" -ge "$attempts" ] || [ "$spent" -ge "$budget_s" ]; then
+			echo "e2e: the nested L1 guest failed under emulation (status $status) on attempt $attempt of the $level suite; no more attempts (${spent} s spent of a ${budget_s} s retry budget, at most $attempts attempts)"
+			break
+		fi
+		attempt=$((attempt + 1))
+		echo "e2e: the nested L1 guest failed under emulation (status $status, not a ktstr result): running the $level suite again (attempt $attempt of $attempts)"
+	done
 	echo "e2e: $level: status $status"
 	[ "$result" -ne 0 ] || result=$status
 done
