@@ -122,6 +122,28 @@ static void fail(struct vcpu *v, const char *what, unsigned long long detail)
 	vm_request_end(v->vm, VM_END_HOST_ERROR, &e);
 }
 
+/* On AMD, KVM has already reset the vCPU (INIT state) when it reports the shutdown, so its
+ * registers then say nothing about where it faulted: the message says so instead of
+ * printing the reset vector as if the guest had been there. */
+static void report_triple_fault(struct vcpu *v)
+{
+	struct kvm_regs regs = { 0 };
+	struct kvm_sregs sregs = { 0 };
+	struct kerr why;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		kerr_set(&why, EIO, "triple fault on vCPU %u (its registers could not be read)",
+			 v->index);
+	else if (regs.rip == 0xfff0 && sregs.cs.base == 0xffff0000)
+		kerr_set(&why, EIO, "triple fault on vCPU %u (where is unknown: KVM had already "
+			 "reset the vCPU, as it does on AMD)", v->index);
+	else
+		kerr_set(&why, EIO, "triple fault on vCPU %u at rip 0x%llx (cr0 0x%llx, cr3 0x%llx)",
+			 v->index, (unsigned long long)regs.rip, (unsigned long long)sregs.cr0,
+			 (unsigned long long)sregs.cr3);
+	vm_request_end(v->vm, VM_END_GUEST_RESET, &why);
+}
+
 /* Returns false when the vCPU should stop. */
 static bool handle_exit(struct vcpu *v)
 {
@@ -131,19 +153,9 @@ static bool handle_exit(struct vcpu *v)
 	case KVM_EXIT_IO: handle_io(v); return true;
 	case KVM_EXIT_MMIO: handle_mmio(v); return true;
 	case KVM_EXIT_INTR: return true;
-	case KVM_EXIT_SHUTDOWN: {  /* a triple fault: how a PC resets when nothing else works */
-		struct kvm_regs regs = { 0 };
-		struct kvm_sregs sregs = { 0 };
-		struct kerr why;
-
-		ioctl(v->fd, KVM_GET_REGS, &regs);
-		ioctl(v->fd, KVM_GET_SREGS, &sregs);
-		kerr_set(&why, EIO, "triple fault on vCPU %u at rip 0x%llx (cr0 0x%llx, cr3 0x%llx)",
-			 v->index, (unsigned long long)regs.rip, (unsigned long long)sregs.cr0,
-			 (unsigned long long)sregs.cr3);
-		vm_request_end(v->vm, VM_END_GUEST_RESET, &why);
+	case KVM_EXIT_SHUTDOWN:   /* a triple fault: how a PC resets when nothing else works */
+		report_triple_fault(v);
 		return false;
-	}
 	case KVM_EXIT_SYSTEM_EVENT:
 		vm_request_end(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN ?
 			       VM_END_GUEST_SHUTDOWN : VM_END_GUEST_RESET, NULL);
