@@ -74,7 +74,7 @@ boot() {
 	echo "# $name/$level: booting"
 	run_vmm "$@"
 	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		echo "# $name/$level: the guest died under nested emulation ($(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
+		echo "# $name/$level: the guest died under nested emulation (status $status, $(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
 		run_vmm "$@"
 	fi
 	echo "# $name/$level: exit $status in $elapsed_ms ms"
@@ -131,7 +131,7 @@ sandbox_checks() {
 	echo "# sandbox/$level: booting"
 	sandbox_probe
 	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		echo "# sandbox/$level: the guest died under nested emulation ($(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
+		echo "# sandbox/$level: the guest died under nested emulation (status $status, $(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
 		sandbox_probe
 	fi
 	echo "# sandbox/$level: exit $status in $elapsed_ms ms"
