@@ -56,8 +56,12 @@ run_vmm() {
 # 2-byte NOP of a static branch in sched_clock_cpu (kernel text the guest was patching
 # while its other vCPU ran it: the L1 kernel crashed the same way before kvm-holder). A
 # kernel panic before /init ever started (no scenario panics the kernel that early on
-# purpose) runs once more too.
+# purpose), or a kernel oops at any time, runs once more too.
 died_of_emulation() {
+	# A triple fault or a kernel oops, whatever status the payload had already reported (no
+	# scenario makes one: panic.sh's sysrq crash panics without an oops).
+	grep -q '"detail": "the guest reset: triple fault on vCPU' "$out.json" && return 0
+	grep -q '\] Oops: ' "$out.console" 2>/dev/null && return 0
 	if [ "$status" -eq 124 ]; then
 		[ "$elapsed_ms" -ge 60000 ] && grep -q 'halted at rip' "$out.json"
 		return
@@ -66,8 +70,6 @@ died_of_emulation() {
 		grep -q '"first_run_to_init": null' "$out.json"
 		return
 	fi
-	# A triple fault, whatever status the payload had already reported (no scenario makes one).
-	grep -q '"detail": "the guest reset: triple fault on vCPU' "$out.json" && return 0
 	[ "$status" -eq 121 ] && [ ! -s "$out.console" ]
 }
 
