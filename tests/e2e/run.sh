@@ -73,13 +73,23 @@ died_of_emulation() {
 	[ "$status" -eq 121 ] && [ ! -s "$out.console" ]
 }
 
+# Says that a boot died under the emulation, when and where (the last console lines), so
+# that the next reader of a CI log learns more than that it happened.
+say_died() {
+	echo "# $1: the guest died under nested emulation after $elapsed_ms ms (status $status," \
+		"$(grep -o '"detail": "[^"]*"' "$out.json" 2>/dev/null)," \
+		"$(grep -o '"first_run_to_init": [^,]*' "$out.json" 2>/dev/null)); its console ended:"
+	tail -n 4 "$out.console" 2>/dev/null | tr -d '\r' | cut -c1-200 | sed 's/^/#   /'
+	echo "# $1: booting it once more"
+}
+
 boot() {
 	name=$1 level=$2; shift 2
 	out=$work/$name-$level
 	echo "# $name/$level: booting"
 	run_vmm "$@"
 	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		echo "# $name/$level: the guest died under nested emulation (status $status, $(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
+		say_died "$name/$level"
 		run_vmm "$@"
 	fi
 	echo "# $name/$level: exit $status in $elapsed_ms ms"
@@ -136,7 +146,7 @@ sandbox_checks() {
 	echo "# sandbox/$level: booting"
 	sandbox_probe
 	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		echo "# sandbox/$level: the guest died under nested emulation (status $status, $(grep -o '"detail": "[^"]*"' "$out.json")): booting it once more"
+		say_died "sandbox/$level"
 		sandbox_probe
 	fi
 	echo "# sandbox/$level: exit $status in $elapsed_ms ms"
