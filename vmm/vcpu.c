@@ -19,6 +19,8 @@
 #define APIC_LVT1 0x360
 #define APIC_MODE_EXTINT 0x7
 #define APIC_MODE_NMI 0x4
+#define RESET_RIP 0xfff0          /* where a vCPU starts after RESET or INIT */
+#define RESET_CS_BASE 0xffff0000u
 
 static void kick_handler(int sig)
 {
@@ -134,7 +136,7 @@ static void report_triple_fault(struct vcpu *v)
 	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		kerr_set(&why, EIO, "triple fault on vCPU %u (its registers could not be read)",
 			 v->index);
-	else if (regs.rip == 0xfff0 && sregs.cs.base == 0xffff0000)
+	else if (regs.rip == RESET_RIP && sregs.cs.base == RESET_CS_BASE)
 		kerr_set(&why, EIO, "triple fault on vCPU %u (where is unknown: KVM had already "
 			 "reset the vCPU, as it does on AMD)", v->index);
 	else

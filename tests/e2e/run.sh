@@ -46,8 +46,8 @@ run_vmm() {
 # fault (where is unknown: KVM on AMD resets the vCPU before it reports the shutdown), once
 # 11 s into a run while its payload printed, after it had sent a TLV EXIT frame (so the
 # status was the payload's, not 121). The same boot then passes. That is the emulator:
-# such a boot runs once more, saying so.
-# Natively there is no second chance.
+# such a boot runs once more, saying so (once_more_if_died). Natively there is no second
+# chance.
 # Once in some 300 nested boots (the acpi=off MP-table boot), a guest stopped with every
 # vCPU halted while its payload was still printing, until the timeout: an interrupt lost in
 # the emulation; ten runs of the same boot in a row then passed. A run that times out that
@@ -60,7 +60,7 @@ run_vmm() {
 died_of_emulation() {
 	# A triple fault or a kernel oops, whatever status the payload had already reported (no
 	# scenario makes one: panic.sh's sysrq crash panics without an oops).
-	grep -q '"detail": "the guest reset: triple fault on vCPU' "$out.json" && return 0
+	grep -q '"detail": "the guest reset: triple fault on vCPU' "$out.json" 2>/dev/null && return 0
 	grep -q '\] Oops: ' "$out.console" 2>/dev/null && return 0
 	if [ "$status" -eq 124 ]; then
 		[ "$elapsed_ms" -ge 60000 ] && grep -q 'halted at rip' "$out.json"
@@ -83,15 +83,22 @@ say_died() {
 	echo "# $1: booting it once more"
 }
 
+# once_more_if_died LABEL COMMAND...: runs a boot COMMAND (which sets $status, $elapsed_ms
+# and $out), and under nested emulation runs it again if the emulation killed its guest.
+once_more_if_died() {
+	label=$1; shift
+	"$@"
+	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
+		say_died "$label"
+		"$@"
+	fi
+}
+
 boot() {
 	name=$1 level=$2; shift 2
 	out=$work/$name-$level
 	echo "# $name/$level: booting"
-	run_vmm "$@"
-	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		say_died "$name/$level"
-		run_vmm "$@"
-	fi
+	once_more_if_died "$name/$level" run_vmm "$@"
 	echo "# $name/$level: exit $status in $elapsed_ms ms"
 }
 
@@ -109,7 +116,6 @@ devproc_of() {
 	done
 	return 1
 }
-
 
 # What /proc says of a running ktstr-vmm's device process (probe_devproc VMM_PID ROLE),
 # kept in $out.proc-ROLE while a payload lingers; judged after the VM ended, so that a boot the
@@ -144,11 +150,7 @@ sandbox_checks() {
 	out=$work/sandbox-$level
 	disk=$work/linger-$level.img
 	echo "# sandbox/$level: booting"
-	sandbox_probe
-	if [ -n "${KTSTR_NESTED:-}" ] && died_of_emulation; then
-		say_died "sandbox/$level"
-		sandbox_probe
-	fi
+	once_more_if_died "sandbox/$level" sandbox_probe
 	echo "# sandbox/$level: exit $status in $elapsed_ms ms"
 	if [ ! -s "$out.proc-blk" ]; then
 		not_ok "$level: the blk device process runs beside ktstr-vmm"
