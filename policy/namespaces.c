@@ -1,5 +1,5 @@
 /* Strict only: check that we really are in our own user namespace, then make the root an
- * empty read-only tmpfs (pivot_root, old root detached). */
+ * empty read-only tmpfs (pivot_root, old root detached; switch_root's way where it can't). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -63,6 +63,51 @@ static int mount_failed(struct kerr *err, int code, const char *what)
 	return kerr_wrap(err, "strict sandbox");
 }
 
+/* Both steps in one message: the pivot that was refused and the fallback step that failed. */
+static int fallback_failed(struct kerr *err, int code, const char *step)
+{
+	kerr_errno(err, code, "%s", step);
+	return kerr_wrap(err, "strict sandbox: pivot_root refused / (%s: the initial ramfs, "
+			 "for one, has no parent mount) and switch_root's way failed",
+			 strerror(EINVAL));
+}
+
+/* pivot_root refuses (EINVAL) a root without a parent mount, which is what the initial ramfs
+ * of an initramfs-booted host is (rootfs is the namespace's root), and one whose parent mount
+ * is shared or that is not a mount point. There we do what switch_root does: move the empty
+ * tmpfs, our cwd, over / and chroot into it. The old root stays underneath, in a private
+ * mount namespace nobody else uses, and nothing can reach it: root and cwd are the tmpfs,
+ * sandbox_close_fds() kept only the fds the spawner handed over (none a directory), the later
+ * stages drop every capability (caps.c: CAP_SYS_CHROOT and CAP_SYS_ADMIN included), and no
+ * allowlist (seccomp.c, seccomp_<role>.c) holds a call that takes a path or moves root or
+ * mounts (no open, openat, chdir, fchdir, chroot, mount, umount2, pivot_root, setns), so no
+ * path can be walked and no mount undone to get back. */
+static int move_root_over(struct kerr *err)
+{
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return fallback_failed(err, errno, "move the empty root over /");
+	if (chroot(".") < 0)
+		return fallback_failed(err, errno, "chroot into the empty root");
+	if (chdir("/") < 0)
+		return fallback_failed(err, errno, "chdir /");
+	return 0;
+}
+
+/* The new root is the current directory: it takes the old one's place, which is detached. */
+static int pivot_to_cwd(struct kerr *err)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		if (errno == EINVAL)
+			return move_root_over(err);
+		return mount_failed(err, errno, "pivot_root");
+	}
+	if (umount2(".", MNT_DETACH) < 0)
+		return mount_failed(err, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return mount_failed(err, errno, "chdir /");
+	return 0;
+}
+
 int sandbox_empty_root(struct kerr *err)
 {
 	const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
@@ -77,16 +122,5 @@ int sandbox_empty_root(struct kerr *err)
 		return mount_failed(err, errno, "mount empty tmpfs on /tmp");
 	if (chdir("/tmp") < 0)
 		return mount_failed(err, errno, "chdir to the empty root");
-	if (syscall(SYS_pivot_root, ".", ".") < 0) {
-		if (errno == EINVAL)
-			return kerr_errno(err, errno, "strict sandbox: pivot_root (is / the initial ramfs? "
-					  "strict needs the host to run from a real root mount, e.g. after "
-					  "switch_root)");
-		return mount_failed(err, errno, "pivot_root");
-	}
-	if (umount2(".", MNT_DETACH) < 0)
-		return mount_failed(err, errno, "detach the old root");
-	if (chdir("/") < 0)
-		return mount_failed(err, errno, "chdir /");
-	return 0;
+	return pivot_to_cwd(err);
 }

@@ -2,7 +2,8 @@
  *
  * A helper is started with sandbox_spawn() (fork+exec; in `strict` the child is born in
  * fresh user, PID, mount, network, IPC and UTS namespaces), and its first act after exec
- * is sandbox_enter(), which closes stray fds, pivots to an empty root (strict), sets
+ * is sandbox_enter(), which closes stray fds, makes an empty root its root (strict: pivot_root,
+ * or switch_root's way on the initial ramfs, which cannot be pivoted from), sets
  * no_new_privs and no-dump, switches identity, drops every capability, applies rlimits
  * and loads the role's seccomp allowlist. */
 #ifndef KTSTR_POLICY_SANDBOX_H

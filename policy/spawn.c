@@ -96,11 +96,13 @@ static int child_setup_fds(struct child_plan *p)
 	return (int)syscall(SYS_close_range, (unsigned)max_to + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 }
 
-/* What sandbox_enter() needs in strict, after exec: mount and pivot (SYS_ADMIN), lower the
- * bounding set (SETPCAP), switch to the mapped identity (SETUID, SETGID). */
+/* What sandbox_enter() needs in strict, after exec: mount and pivot (SYS_ADMIN), chroot
+ * where / cannot be pivoted from (SYS_CHROOT), lower the bounding set (SETPCAP), switch to the
+ * mapped identity (SETUID, SETGID). */
 static int child_raise_ambient(void)
 {
-	static const int caps[] = { CAP_SYS_ADMIN, CAP_SETPCAP, CAP_SETUID, CAP_SETGID };
+	static const int caps[] = { CAP_SYS_ADMIN, CAP_SYS_CHROOT, CAP_SETPCAP, CAP_SETUID,
+				    CAP_SETGID };
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2];
 

@@ -1,11 +1,13 @@
 /* sandbox_probe: started by the sandbox tests through sandbox_spawn(), exactly like a device
  * process. It enters the sandbox for a role and level, reports its own /proc status, waits
  * for the parent to look at it from outside, then does one action: exit, a forbidden
- * syscall (which must kill it with SIGSYS), or the role's allowed operations.
+ * syscall (which must kill it with SIGSYS), or the role's allowed operations. A fifth
+ * argument names a directory to make the root first, one that pivot_root refuses.
  *
  * fds: 3 report pipe (w), 4 command pipe (r), 5 memfd, 6 eventfd, 7 ipc socket, 8 a file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -155,10 +157,31 @@ static int do_action(const char *action, enum sandbox_role role, pid_t parent)
 		r = (int)send_byte(FD_EVENT);
 	else if (strcmp(action, "unshare") == 0)
 		r = unshare(CLONE_NEWUSER);
+	else if (strcmp(action, "chroot") == 0)
+		r = chroot("/");
 	else
 		return PROBE_USAGE;
 	(void)r;
 	return PROBE_SYSCALL_WENT_THROUGH;
+}
+
+/* Before the sandbox, in the probe's own mount namespace: `dir`, bound over itself in a
+ * shared parent mount, becomes the root. pivot_root refuses that (EINVAL) as it refuses the
+ * initial ramfs of an initramfs-booted host (no parent mount), which a test cannot make its
+ * root without changing the host's rootfs; nor can the test chroot before the spawn (a
+ * chrooted process may not create a user namespace). Private first, so nothing propagates
+ * to the host; /proc inside for sandbox_check_userns(). */
+static int enter_unpivotable_root(const char *dir)
+{
+	char proc[PATH_MAX];
+
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("", "/", NULL, MS_REC | MS_SHARED, NULL) < 0 ||
+	    mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
+	    mount("/proc", proc, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	return chroot(dir) < 0 || chdir("/") < 0 ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -170,12 +193,16 @@ int main(int argc, char **argv)
 	struct kerr err = { 0 };
 	char go;
 
-	if (argc != 5 || sandbox_role_parse(argv[1], &role) < 0 ||
+	if (argc < 5 || argc > 6 || sandbox_role_parse(argv[1], &role) < 0 ||
 	    sandbox_level_parse(argv[2], &level) < 0)
 		return PROBE_USAGE;
 	keep[7] = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (keep[7] < 0)
 		return PROBE_ENTER_FAILED;
+	if (argc == 6 && enter_unpivotable_root(argv[5]) < 0) {
+		dprintf(FD_REPORT, "ERROR making %s the root: %s\n", argv[5], strerror(errno));
+		return PROBE_ENTER_FAILED;
+	}
 	sandbox_spec_init(&spec, role, level);
 	spec.keep_fds = keep;
 	spec.n_keep_fds = 8;

@@ -20,11 +20,16 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <cmocka.h>
 
 #include "policy/sandbox.h"
@@ -70,14 +75,16 @@ static void read_file(const char *path, char *buf, size_t size)
 	close(fd);
 }
 
-/* Starts the probe and reads its report; the probe then waits for probe_finish(). */
+/* Starts the probe and reads its report; the probe then waits for probe_finish(). Given a
+ * root (a directory), the probe first makes it a root that pivot_root refuses. */
 static int probe_start(struct probe *p, enum sandbox_role role, enum sandbox_level level,
-		       const char *action, struct kerr *err)
+		       const char *action, const char *root, struct kerr *err)
 {
 	int rep[2], cmd[2], sock[2], memfd, efd, file;
 	char parent[16];
 	char *argv[] = { probe_path, (char *)sandbox_role_name(role),
-			 (char *)sandbox_level_name(level), (char *)action, parent, NULL };
+			 (char *)sandbox_level_name(level), (char *)action, parent, (char *)root,
+			 NULL };
 	struct sandbox_spec spec;
 	int r;
 
@@ -215,6 +222,26 @@ static void assert_root_empty(pid_t pid)
 	assert_int_equal(entries, 0);
 }
 
+/* The probe's root is a read-only tmpfs and its cwd is that root, not a directory beneath
+ * (or above) it. */
+static void assert_root_is_cwd(pid_t pid)
+{
+	char root[64], cwd[64];
+	struct stat r, c;
+	struct statfs fs;
+	struct statvfs vfs;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	snprintf(cwd, sizeof(cwd), "/proc/%d/cwd", (int)pid);
+	assert_int_equal(stat(root, &r), 0);
+	assert_int_equal(stat(cwd, &c), 0);
+	assert_true(r.st_dev == c.st_dev && r.st_ino == c.st_ino);
+	assert_int_equal(statfs(root, &fs), 0);
+	assert_true(fs.f_type == TMPFS_MAGIC);
+	assert_int_equal(statvfs(root, &vfs), 0);
+	assert_true(vfs.f_flag & ST_RDONLY);
+}
+
 /* From a helper that joins the probe's network namespace: only lo, and lo is down. */
 static void assert_net_isolated(pid_t pid)
 {
@@ -255,20 +282,22 @@ static void assert_strict_outside(struct probe *p)
 	assert_non_null(strchr(v, '\t'));
 	assert_string_equal(strchr(v, '\t') + 1, "1");
 	assert_non_null(strstr(p->report, "PID 1\n"));
-	if (geteuid() != 0)
-		return; /* the probe's root and netns are not ours to look into */
+	/* Not root, we own the probe's user namespace: its root is ours to look into. */
 	assert_root_empty(p->pid);
+	assert_root_is_cwd(p->pid);
+	if (geteuid() != 0)
+		return; /* entering its netns takes CAP_SYS_ADMIN here */
 	assert_net_isolated(p->pid);
 }
 
-static void run_sandboxed(enum sandbox_role role, enum sandbox_level level, const char *action,
-			  int want_signal, int want_exit)
+static void run_sandboxed_in(const char *root, enum sandbox_role role, enum sandbox_level level,
+			     const char *action, int want_signal, int want_exit)
 {
 	struct probe p;
 	struct kerr err = { 0 };
 	int status;
 
-	if (probe_start(&p, role, level, action, &err) < 0)
+	if (probe_start(&p, role, level, action, root, &err) < 0)
 		fail_msg("spawn %s/%s: %s", sandbox_role_name(role), sandbox_level_name(level), err.msg);
 	if (strncmp(p.report, "ERROR", 5) == 0)
 		fail_msg("%s/%s: %s", sandbox_role_name(role), sandbox_level_name(level), p.report);
@@ -290,9 +319,15 @@ static void run_sandboxed(enum sandbox_role role, enum sandbox_level level, cons
 	}
 }
 
+static void run_sandboxed(enum sandbox_role role, enum sandbox_level level, const char *action,
+			  int want_signal, int want_exit)
+{
+	run_sandboxed_in(NULL, role, level, action, want_signal, want_exit);
+}
+
 static const char *const forbidden[] = {
 	"open", "socket", "execve", "ptrace", "mount", "kill", "mmap-exec", "sendmsg-other-fd",
-	"unshare",
+	"unshare", "chroot",
 };
 
 static void check_role_level(enum sandbox_role role, enum sandbox_level level)
@@ -336,7 +371,8 @@ static void test_off_is_unsandboxed(void **state)
 	int status;
 
 	(void)state;
-	assert_int_equal(probe_start(&p, SANDBOX_ROLE_SERIAL, SANDBOX_OFF, "socket", &err), 0);
+	assert_int_equal(probe_start(&p, SANDBOX_ROLE_SERIAL, SANDBOX_OFF, "socket", NULL, &err),
+			 0);
 	assert_non_null(status_field(p.report, "Seccomp", v, sizeof(v)));
 	assert_string_equal(v, "0");
 	status = probe_finish(&p);
@@ -374,6 +410,35 @@ static void test_unprivileged_user(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* For a forked child: a user namespace of its own (plus `flags`) in which it is root with
+ * every capability. 0, or the exit code saying which step failed. */
+static int become_root_in_own_userns(int flags)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	char map[32];
+	int fd;
+
+	if (unshare(CLONE_NEWUSER | flags) < 0)
+		return 91;
+	fd = open("/proc/self/setgroups", O_WRONLY);
+	if (fd >= 0) {
+		(void)!write(fd, "deny", 4);
+		close(fd);
+	}
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	fd = open("/proc/self/uid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) < 0)
+		return 92;
+	close(fd);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	fd = open("/proc/self/gid_map", O_WRONLY);
+	if (fd < 0 || write(fd, map, strlen(map)) < 0)
+		return 93;
+	close(fd);
+	return 0;
+}
+
 /* A host that forbids user namespaces: strict fails with a message saying so, and nothing
  * runs with less. The limit is set inside a user namespace of the test's own, so the host is
  * untouched. */
@@ -388,34 +453,15 @@ static void test_strict_refused_when_userns_forbidden(void **state)
 	if (child == 0) {
 		struct probe p;
 		struct kerr err = { 0 };
-		char map[32];
-		int fd;
+		int fd, r;
 
-		uid_t uid = getuid();
-		gid_t gid = getgid();
-
-		if (unshare(CLONE_NEWUSER) < 0)
-			_exit(91);
-		fd = open("/proc/self/setgroups", O_WRONLY);
-		if (fd >= 0) {
-			(void)!write(fd, "deny", 4);
-			close(fd);
-		}
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-		fd = open("/proc/self/uid_map", O_WRONLY);
-		if (fd < 0 || write(fd, map, strlen(map)) < 0)
-			_exit(92);
-		close(fd);
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-		fd = open("/proc/self/gid_map", O_WRONLY);
-		if (fd < 0 || write(fd, map, strlen(map)) < 0)
-			_exit(93);
-		close(fd);
+		if ((r = become_root_in_own_userns(0)) != 0)
+			_exit(r);
 		fd = open("/proc/sys/user/max_user_namespaces", O_WRONLY);
 		if (fd < 0 || write(fd, "0", 1) != 1)
 			_exit(94);
 		close(fd);
-		if (probe_start(&p, SANDBOX_ROLE_SERIAL, SANDBOX_STRICT, "exit", &err) == 0)
+		if (probe_start(&p, SANDBOX_ROLE_SERIAL, SANDBOX_STRICT, "exit", NULL, &err) == 0)
 			_exit(95);
 		if (!strstr(err.msg, "user namespaces") || !strstr(err.msg, "--sandbox standard"))
 			_exit(96);
@@ -424,6 +470,110 @@ static void test_strict_refused_when_userns_forbidden(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A directory for the probe to make a root that pivot_root refuses (see sandbox_probe.c),
+ * with tmp/ for the sandbox's empty tmpfs and proc/ for the probe's /proc. Made and removed
+ * around the test using it. */
+struct unpivotable_root {
+	char dir[32];
+	char tmp[40];
+	char proc[40];
+};
+
+/* rmdir only: whatever was mounted on these lived in the probe's mount namespaces. */
+static int remove_unpivotable_root(void **state)
+{
+	struct unpivotable_root *u = *state;
+	int r = 0;
+
+	r |= rmdir(u->proc) < 0 && errno != ENOENT;
+	r |= rmdir(u->tmp) < 0 && errno != ENOENT;
+	r |= rmdir(u->dir) < 0;
+	free(u);
+	return r ? -1 : 0;
+}
+
+static int make_unpivotable_root(void **state)
+{
+	struct unpivotable_root *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return -1;
+	snprintf(u->dir, sizeof(u->dir), "/tmp/ktstr-root.XXXXXX");
+	if (!mkdtemp(u->dir)) {
+		free(u);
+		return -1;
+	}
+	snprintf(u->tmp, sizeof(u->tmp), "%s/tmp", u->dir);
+	snprintf(u->proc, sizeof(u->proc), "%s/proc", u->dir);
+	*state = u;
+	if (mkdir(u->tmp, 0755) < 0 || mkdir(u->proc, 0755) < 0) {
+		remove_unpivotable_root(state);
+		return -1;
+	}
+	return 0;
+}
+
+enum { PIVOT_REFUSED = 0, PIVOT_WENT_THROUGH = 1, PIVOT_OTHER_ERROR = 2, PIVOT_NO_USERNS = 3 };
+
+/* The probe's root-making, then sandbox_empty_root()'s first steps, in a throwaway child with
+ * the privilege the probe has (a user namespace of its own unless root): what pivot_root says. */
+static __attribute__((noreturn)) void pivot_from(const char *dir, bool as_root)
+{
+	int r = as_root ? (unshare(CLONE_NEWNS) < 0 ? 90 : 0)
+			: become_root_in_own_userns(CLONE_NEWNS);
+
+	if (r != 0)
+		_exit(r == 91 ? PIVOT_NO_USERNS : r);
+	if (mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("", "/", NULL, MS_REC | MS_SHARED, NULL) < 0 ||
+	    mount(dir, dir, NULL, MS_BIND, NULL) < 0 || chroot(dir) < 0 || chdir("/") < 0)
+		_exit(94);
+	if (unshare(CLONE_NEWNS) < 0 || mount("", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		_exit(95);
+	if (mount("ktstr-pivot", "/tmp", "tmpfs", 0, NULL) < 0 || chdir("/tmp") < 0)
+		_exit(96);
+	if (syscall(SYS_pivot_root, ".", ".") == 0)
+		_exit(PIVOT_WENT_THROUGH);
+	_exit(errno == EINVAL ? PIVOT_REFUSED : PIVOT_OTHER_ERROR);
+}
+
+static int pivot_status(const char *dir)
+{
+	pid_t child = fork();
+	int status;
+
+	assert_true(child >= 0);
+	if (child == 0)
+		pivot_from(dir, geteuid() == 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+/* Strict where / cannot be pivoted away from, as on a host booted from an initramfs (its
+ * root, rootfs, has no parent mount; scripts/nested-kvm runs so): sandbox_empty_root() must
+ * move its empty tmpfs over / instead, with the same result seen from outside
+ * (assert_strict_outside: an empty read-only tmpfs, the cwd) and the same syscalls killing
+ * from inside. The probe's root is refused for another reason than rootfs's (see
+ * sandbox_probe.c), and the throwaway child proves it is refused, so that the test cannot
+ * pass through the pivot. */
+static void test_strict_from_a_root_that_cannot_pivot(void **state)
+{
+	const struct unpivotable_root *u = *state;
+	int r = pivot_status(u->dir);
+
+	if (r == PIVOT_NO_USERNS && geteuid() != 0)
+		skip(); /* no user namespaces here, and so no strict either */
+	if (r != PIVOT_REFUSED)
+		fail_msg("pivot_root from %s: expected EINVAL, the child said %d", u->dir, r);
+	for (int role = 1; role < SANDBOX_ROLE_END; role++)
+		run_sandboxed_in(u->dir, (enum sandbox_role)role, SANDBOX_STRICT, "allowed", 0,
+				 PROBE_OK);
+	run_sandboxed_in(u->dir, SANDBOX_ROLE_BLK, SANDBOX_STRICT, "open", SIGSYS, 0);
+	run_sandboxed_in(u->dir, SANDBOX_ROLE_BLK, SANDBOX_STRICT, "mount", SIGSYS, 0);
+	run_sandboxed_in(u->dir, SANDBOX_ROLE_BLK, SANDBOX_STRICT, "chroot", SIGSYS, 0);
 }
 
 static void test_spawn_reports_exec_failure(void **state)
@@ -486,10 +636,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_off_is_unsandboxed),
 		cmocka_unit_test(test_unprivileged_user),
 		cmocka_unit_test(test_strict_refused_when_userns_forbidden),
+		cmocka_unit_test_setup_teardown(test_strict_from_a_root_that_cannot_pivot,
+						make_unpivotable_root, remove_unpivotable_root),
 	};
 	const struct CMUnitTest as_nobody[] = {
 		cmocka_unit_test(test_as_nobody_strict),
 		cmocka_unit_test(test_as_nobody_standard),
+		cmocka_unit_test_setup_teardown(test_strict_from_a_root_that_cannot_pivot,
+						make_unpivotable_root, remove_unpivotable_root),
 	};
 
 	if (argc == 2 && strcmp(argv[1], "--unprivileged") == 0) {
