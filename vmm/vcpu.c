@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "vmm/cpuid.h"
+#include "vmm/vcpu_fault.h"
 #include "vmm/vm.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -124,6 +125,51 @@ static void fail(struct vcpu *v, const char *what, unsigned long long detail)
 	vm_request_end(v->vm, VM_END_HOST_ERROR, &e);
 }
 
+/* The bytes at rip from guest memory, up to the end of their page, when KVM gave none. */
+static size_t read_insn(struct vcpu *v, const struct kvm_sregs *sregs, uint64_t rip,
+			uint8_t insn[VCPU_FAULT_INSN_MAX])
+{
+	struct kvm_translation t = { .linear_address = sregs->cs.base + rip };
+	size_t n = VCPU_FAULT_INSN_MAX;
+	const uint8_t *p;
+
+	if (ioctl(v->fd, KVM_TRANSLATE, &t) < 0 || !t.valid)
+		return 0;
+	if (4096 - (t.physical_address & 4095) < n)
+		n = 4096 - (t.physical_address & 4095);
+	p = guest_memory_ptr(&v->vm->mem, t.physical_address, n);
+	if (!p)
+		return 0;
+	memcpy(insn, p, n);
+	return n;
+}
+
+static void report_internal_error(struct vcpu *v)
+{
+	struct kvm_regs regs = { 0 };
+	struct kvm_sregs sregs = { 0 };
+	uint8_t insn[VCPU_FAULT_INSN_MAX];
+	const char *src = "from KVM";
+	char text[KERR_MSG_MAX - 16];
+	size_t n;
+	struct kerr why;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &regs) < 0 || ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0) {
+		kerr_set(&why, EIO, "vCPU %u: KVM internal error, suberror %u (its registers could not "
+			 "be read)", v->index, v->run->internal.suberror);
+		vm_request_end(v->vm, VM_END_HOST_ERROR, &why);
+		return;
+	}
+	n = vcpu_fault_insn_from_kvm(v->run, insn);
+	if (!n) {
+		n = read_insn(v, &sregs, regs.rip, insn);
+		src = "read from guest memory";
+	}
+	vcpu_fault_internal(v->run, &regs, &sregs, insn, n, src, text, sizeof(text));
+	kerr_set(&why, EIO, "vCPU %u: %s", v->index, text);
+	vm_request_end(v->vm, VM_END_HOST_ERROR, &why);
+}
+
 /* On AMD, KVM has already reset the vCPU (INIT state) when it reports the shutdown, so its
  * registers then say nothing about where it faulted: the message says so instead of
  * printing the reset vector as if the guest had been there. */
@@ -166,7 +212,7 @@ static bool handle_exit(struct vcpu *v)
 		fail(v, "VM entry failed", run->fail_entry.hardware_entry_failure_reason);
 		return false;
 	case KVM_EXIT_INTERNAL_ERROR:
-		fail(v, "KVM internal error", run->internal.suberror);
+		report_internal_error(v);
 		return false;
 	default:
 		fail(v, "unexpected KVM exit", run->exit_reason);
