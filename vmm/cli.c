@@ -25,6 +25,7 @@ void cli_print_help(void)
 {
 	printf("usage: ktstr-vmm [OPTIONS] --kernel BZIMAGE -- PAYLOAD [ARGS...]\n"
 	       "       ktstr-vmm [OPTIONS] --kernel BZIMAGE --initrd FILE [-- PAYLOAD [ARGS...]]\n"
+	       "       ktstr-vmm --check-host [--json]\n"
 	       "\n"
 	       "Boots a Linux kernel in KVM, runs PAYLOAD with ARGS as the guest's test and exits\n"
 	       "with the status the guest reports. Without --initrd, ktstr-vmm builds the\n"
@@ -75,17 +76,27 @@ void cli_print_help(void)
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
 	       "  --sandbox-id UID[:GID]  identity of the device processes when run as root\n"
 	       "                       (default 65534:65534)\n"
+	       "  --no-host-check      boot even where this host's KVM cannot boot a stock kernel\n"
+	       "                       (PVM: for a PVM-enabled guest kernel)\n"
+	       "  --check-host         check this host and exit: a line per check (ok, warn,\n"
+	       "                       fail, with the fix): /dev/kvm, which KVM backs it and\n"
+	       "                       whether it boots stock kernels, the KVM capabilities a\n"
+	       "                       run needs, nesting, seccomp, user namespaces for strict,\n"
+	       "                       the initramfs cache, hugepages; --json: as JSON\n"
 	       "  --help, --version\n"
 	       "\n"
 	       "Exit status:\n"
 	       "  0-255  the status the guest reported for the payload (KTSTR_EXIT=N on COM2)\n"
 	       "  %d      usage error (bad option or value)\n"
+	       "  %d    this host's KVM cannot boot a stock kernel (none, or PVM): boot\n"
+	       "         through the nested harness, scripts/nested-kvm (also what\n"
+	       "         --check-host returns then; 0 when native boots can work)\n"
 	       "  %d    host error (KVM, files, a device process failed or misbehaved)\n"
 	       "  %d    the guest ended without reporting a result\n"
 	       "  %d    the guest kernel panicked (outranks a reported status)\n"
 	       "  %d    timed out\n",
 	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S, VMM_EXIT_USAGE,
-	       VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
+	       VMM_EXIT_HOST_UNSUITABLE, VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long long min,
@@ -165,7 +176,7 @@ enum {
 	OPT_CONSOLE_LOG, OPT_RESULTS, OPT_SANDBOX, OPT_SANDBOX_ID, OPT_DISK, OPT_NET,
 	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
 	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
-	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE,
+	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE, OPT_CHECK_HOST, OPT_JSON, OPT_NO_HOST_CHECK,
 };
 
 /* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
@@ -265,6 +276,9 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 	case OPT_SCHEDULER: case OPT_SCHEDULER_ARG: case OPT_INCLUDE: case OPT_MODULES:
 	case OPT_INITRAMFS_COMPRESS: case OPT_NO_INITRAMFS_CACHE:
 		return parse_initramfs_option(c, arg, cfg, err);
+	case OPT_CHECK_HOST: cfg->check_host = true; return 0;
+	case OPT_JSON: cfg->check_host_json = true; return 0;
+	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; return 0;
 	case 'h': cfg->show_help = true; return 0;
 	case 'V': cfg->show_version = true; return 0;
 	default: return kerr_set(err, EINVAL, "internal: option %d", c);
@@ -313,6 +327,9 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "modules", required_argument, NULL, OPT_MODULES },
 		{ "initramfs-compress", required_argument, NULL, OPT_INITRAMFS_COMPRESS },
 		{ "no-initramfs-cache", no_argument, NULL, OPT_NO_INITRAMFS_CACHE },
+		{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -331,6 +348,8 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 
 		if (r < 0)
 			return r;
+		if (c != OPT_CHECK_HOST && c != OPT_JSON && c != 'h' && c != 'V')
+			cfg->n_run_options++;
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0)
@@ -339,6 +358,12 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		cfg->payload = &argv[optind];
 	}
 	if (cfg->show_help || cfg->show_version)
+		return 0;
+	if (cfg->check_host_json && !cfg->check_host)
+		return kerr_set(err, EINVAL, "--json goes with --check-host");
+	if (cfg->check_host && (cfg->n_run_options || cfg->payload))
+		return kerr_set(err, EINVAL, "--check-host takes no other option than --json");
+	if (cfg->check_host)
 		return 0;
 	if (!cfg->kernel)
 		return kerr_set(err, EINVAL, "--kernel is required");

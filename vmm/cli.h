@@ -58,6 +58,10 @@ struct vmm_config {
 	bool initramfs_cache;        /* off with --no-initramfs-cache */
 	bool show_help;
 	bool show_version;
+	bool check_host;             /* --check-host: report on the host and exit */
+	bool check_host_json;        /* --json with it */
+	bool no_host_check;          /* --no-host-check: boot on a KVM that cannot boot stock kernels */
+	unsigned n_run_options;      /* options other than --check-host and --json */
 	const char *devproc_path;    /* found next to ktstr-vmm by main */
 	struct timespec start_time;  /* CLOCK_MONOTONIC when main() began */
 };

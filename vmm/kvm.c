@@ -27,8 +27,6 @@ static int get_supported_cpuid(struct kvm_vm *vm, struct kerr *err)
 
 static int open_kvm(struct kvm_vm *vm, struct kerr *err)
 {
-	int v;
-
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0 && errno == ENOENT)
 		return kerr_errno(err, errno, "open /dev/kvm (this host has no KVM: load kvm-intel or "
@@ -37,7 +35,15 @@ static int open_kvm(struct kvm_vm *vm, struct kerr *err)
 		return kerr_errno(err, errno, "open /dev/kvm (add yourself to its group, usually kvm)");
 	if (vm->kvm_fd < 0)
 		return kerr_errno(err, errno, "open /dev/kvm");
-	v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	return 0;
+}
+
+static int query_kvm(struct kvm_vm *vm, struct kerr *err)
+{
+	int v = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+
+	if (v < 0)
+		return kerr_errno(err, errno, "KVM_GET_API_VERSION (is /dev/kvm a KVM device?)");
 	if (v != KVM_API_VERSION)
 		return kerr_set(err, ENOTSUP, "/dev/kvm speaks API version %d, not %d", v, KVM_API_VERSION);
 	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -48,31 +54,40 @@ static int open_kvm(struct kvm_vm *vm, struct kerr *err)
 	return get_supported_cpuid(vm, err);
 }
 
-int kvm_vm_create(struct kvm_vm *vm, struct kerr *err)
+int kvm_vm_create_on(struct kvm_vm *vm, int kvm_fd, struct kerr *err)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
+	__u64 idmap = KVM_IDENTITY_MAP_ADDR;
 	int r;
 
+	vm->kvm_fd = kvm_fd;
 	vm->vm_fd = -1;
 	vm->supported_cpuid = NULL;
-	if ((r = open_kvm(vm, err)) < 0)
+	if ((r = query_kvm(vm, err)) < 0)
 		return r;
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return kerr_errno(err, errno, "KVM_CREATE_VM");
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
 		return kerr_errno(err, errno, "KVM_SET_TSS_ADDR");
-	{
-		__u64 idmap = KVM_IDENTITY_MAP_ADDR;
-
-		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-			return kerr_errno(err, errno, "KVM_SET_IDENTITY_MAP_ADDR");
-	}
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		return kerr_errno(err, errno, "KVM_SET_IDENTITY_MAP_ADDR");
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
 		return kerr_errno(err, errno, "KVM_CREATE_IRQCHIP");
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return kerr_errno(err, errno, "KVM_CREATE_PIT2");
 	return 0;
+}
+
+int kvm_vm_create(struct kvm_vm *vm, struct kerr *err)
+{
+	int r;
+
+	vm->vm_fd = -1;
+	vm->supported_cpuid = NULL;
+	if ((r = open_kvm(vm, err)) < 0)
+		return r;
+	return kvm_vm_create_on(vm, vm->kvm_fd, err);
 }
 
 void kvm_vm_destroy(struct kvm_vm *vm)

@@ -17,6 +17,8 @@ struct kvm_vm {
 };
 
 int kvm_vm_create(struct kvm_vm *vm, struct kerr *err);
+/* The same on a KVM fd the caller opened (kvm_vm_destroy closes it). */
+int kvm_vm_create_on(struct kvm_vm *vm, int kvm_fd, struct kerr *err);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 /* One KVM memory slot per piece of guest RAM (a region, or a NUMA node's part of one). */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/host_check.h"
 #include "vmm/outcome.h"
 #include "vmm/vm.h"
 
@@ -67,6 +68,20 @@ static void print_summary(const struct outcome *o)
 		fprintf(stderr, "%.0f ms running (no /init start seen)\n", o->ms_running);
 }
 
+/* --check-host: every check on this host, then 0 when native boots can work. */
+static int check_host(bool json)
+{
+	const struct host_env env = { .root = "/", .live = true };
+	struct host_report report;
+
+	host_check_run(&env, &report);
+	if (json)
+		host_report_print_json(&report, stdout);
+	else
+		host_report_print(&report, stdout);
+	return report.native_boot ? 0 : VMM_EXIT_HOST_UNSUITABLE;
+}
+
 int main(int argc, char **argv)
 {
 	char devproc[PATH_MAX];
@@ -85,6 +100,8 @@ int main(int argc, char **argv)
 		cfg.show_help ? cli_print_help() : cli_print_version();
 		return 0;
 	}
+	if (cfg.check_host)
+		return check_host(cfg.check_host_json);
 	cfg.start_time = start;
 	if (find_devproc(devproc, sizeof(devproc), &err) < 0) {
 		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
@@ -98,8 +115,9 @@ int main(int argc, char **argv)
 	outcome_init(&outcome);
 	if (vm_run(&cfg, &outcome, &err) < 0) {
 		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
+		code = outcome.host_unsuitable ? VMM_EXIT_HOST_UNSUITABLE : VMM_EXIT_HOST_ERROR;
 		outcome_free(&outcome);
-		return VMM_EXIT_HOST_ERROR;
+		return code;
 	}
 	code = outcome_exit_code(&outcome);
 	print_summary(&outcome);

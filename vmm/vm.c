@@ -15,6 +15,7 @@
 #include "vmm/acpi.h"
 #include "vmm/bzimage.h"
 #include "vmm/cmdline.h"
+#include "vmm/host_check.h"
 #include "vmm/i8042.h"
 #include "vmm/long_mode.h"
 #include "vmm/numa_layout.h"
@@ -228,6 +229,16 @@ static int check_output_dir(const char *opt, const char *path, struct kerr *err)
 	return 0;
 }
 
+/* After the inputs are known good and before anything is built: a KVM that cannot boot a
+ * stock kernel (PVM) would only end in an internal error a second into the boot. */
+static int refuse_unbootable_host(struct kerr *err)
+{
+	struct host_kvm kvm;
+
+	host_kvm_identify("/", &kvm);
+	return host_refuse_unbootable(&kvm, err);
+}
+
 static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
@@ -311,6 +322,8 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 		r = stats_socket_connect(cfg->stats_socket, &vm->stats_fd, err);
 	if (r == 0 && cfg->profraw_dir)
 		r = check_output_dir("--profraw-dir", cfg->profraw_dir, err);
+	if (r == 0 && !cfg->no_host_check && (r = refuse_unbootable_host(err)) < 0)
+		outcome->host_unsuitable = true;
 	if (r == 0)
 		r = open_initrd(vm, err);
 	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {

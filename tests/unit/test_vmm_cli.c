@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -185,6 +186,55 @@ static void test_missing_files_named(void **state)
 	assert_non_null(strstr(r.err, "cannot go with --initrd"));
 }
 
+/* --check-host on this very host: a verdict line, and the exit status agrees with it (0 for
+ * a native boot, 119 otherwise), in text and in JSON. */
+static void test_check_host(void **state)
+{
+	static struct run r;
+	bool native;
+
+	(void)state;
+	run_vmm(&r, "--check-host", NULL);
+	assert_non_null(strstr(r.out, "kvm-device "));
+	assert_non_null(strstr(r.out, "seccomp "));
+	native = strstr(r.out, "verdict: native boots can work here") != NULL;
+	assert_true(native || strstr(r.out, "verdict: no native boot here"));
+	assert_int_equal(r.status, native ? 0 : 119);
+	run_vmm(&r, "--check-host", "--json", NULL);
+	assert_int_equal(r.status, native ? 0 : 119);
+	assert_non_null(strstr(r.out, native ? "\"native_boot\": true" : "\"native_boot\": false"));
+	expect_usage_error("--json", NULL, "--json goes with --check-host");
+	expect_usage_error("--check-host", "--cpus=2", "--check-host takes no other option than --json");
+}
+
+/* Where --check-host says no native boot (no /dev/kvm, or PVM as on this project's machines),
+ * a run is refused with 119 before anything is built, naming the way out; --no-host-check
+ * goes on to the kernel, which here is no bzImage. */
+static void test_unbootable_host_refused(void **state)
+{
+	static struct run r;
+	char kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX";
+	int kfd = mkstemp(kernel);
+
+	(void)state;
+	assert_true(kfd >= 0);
+	run_vmm(&r, "--check-host", NULL);
+	if (r.status == 0 || strstr(r.out, "verdict: no native boot here (kvm-kind failed") == NULL) {
+		close(kfd);
+		unlink(kernel);
+		skip();   /* a host whose KVM boots stock kernels, or one failing elsewhere */
+	}
+	run_vmm(&r, "--kernel", kernel, "--", "true", NULL);
+	assert_int_equal(r.status, 119);
+	assert_non_null(strstr(r.err, "nested harness (scripts/nested-kvm"));
+	assert_null(strstr(r.err, "initramfs"));
+	run_vmm(&r, "--no-host-check", "--kernel", kernel, "--initrd", kernel, NULL);
+	assert_int_equal(r.status, 120);
+	assert_null(strstr(r.err, "nested harness"));
+	close(kfd);
+	unlink(kernel);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_bad_options_named),
 		cmocka_unit_test(test_missing_files_named),
 		cmocka_unit_test(test_bad_disks_named),
+		cmocka_unit_test(test_check_host),
+		cmocka_unit_test(test_unbootable_host_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
