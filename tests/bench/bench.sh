@@ -1,6 +1,7 @@
 #!/bin/sh
-# make bench: boot timings, natively where /dev/kvm is usable, else under nested KVM in QEMU
-# (whose numbers say little about real hardware; the JSON's "where" says which).
+# make bench: boot timings, natively where `ktstr-vmm --check-host` says a stock kernel boots
+# (scripts/boot-mode decides), else under nested KVM in QEMU (whose numbers say little about
+# real hardware; the JSON's "where" says which).
 # usage: tests/bench/bench.sh BUILD_DIR RUNS LEVEL
 set -eu
 build=$(cd "$1" && pwd)
@@ -10,12 +11,12 @@ kdir=$("$top/scripts/fetch-kernel")
 release=$(cat "$kdir/release")
 mkdir -p "$build/e2e" "$build/bench"
 "$top/tests/e2e/build-initrd.sh" "$build/ktstr-init" "$build/e2e/l2.cpio"
-if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	echo "bench: /dev/kvm is here: native timings" >&2
+mode=$("$top/scripts/boot-mode" "$build" bench)
+if [ "$mode" = native ]; then
 	exec "$top/tests/bench/run-bench.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio" \
 		"$build/bench" "$runs" "$level" native "$release"
 fi
-echo "bench: no usable /dev/kvm: timing under nested KVM inside QEMU TCG (far slower than hardware)" >&2
+echo "bench: timing under nested KVM inside QEMU TCG (far slower than hardware)" >&2
 # QEMU's console carries both the progress and the JSON: progress to stderr, JSON to stdout.
 log=$build/bench/nested.log
 status=0

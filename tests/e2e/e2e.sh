@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs the end-to-end suite: natively where /dev/kvm is usable, else under nested KVM in
-# QEMU (scripts/nested-kvm), saying which. The guest kernel is Debian's, fetched by
+# Runs the end-to-end suite: natively where `ktstr-vmm --check-host` says a stock kernel
+# boots, else under nested KVM in QEMU (scripts/nested-kvm); scripts/boot-mode decides and
+# says which and why. The guest kernel is Debian's, fetched by
 # scripts/fetch-kernel into the per-user cache.
 # usage: tests/e2e/e2e.sh BUILD_DIR [LEVEL...]      (levels: standard strict; default both)
 set -eu
@@ -17,13 +18,16 @@ cp "$mp_kdir/vmlinuz" "$build/e2e/vmlinuz-mp"
 # For the initgen scenarios: the virtio part of the guest kernel's module tree.
 modtree=$("$top/tests/e2e/module-tree.sh" "$kdir" "$build/e2e/modules")
 release=$(basename "$modtree")
-if [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-	echo "e2e: /dev/kvm is here: booting natively"
+mode=$("$top/scripts/boot-mode" "$build" e2e)
+if [ "$mode" = native ]; then
 	KTSTR_MP_KERNEL=$build/e2e/vmlinuz-mp KTSTR_ZPAYLOAD=$build/tests/zpayload KTSTR_MODULES=$modtree \
 	KTSTR_FAKE_SCHEDULER=$top/tests/e2e/fake_scheduler.sh \
 		exec "$top/tests/e2e/run.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio" "$build/e2e/work" "$@"
 fi
-echo "e2e: no usable /dev/kvm: booting under nested KVM inside QEMU (TCG), which is slow"
+# A PVM /dev/kvm still runs a guest's first instructions: check what a native run says there.
+if "$build/ktstr-vmm" --check-host --json | grep -q '"kvm": "kvm_pvm"'; then
+	"$top/tests/e2e/pvm-host.sh" "$build" "$kdir/vmlinuz" "$build/e2e/l2.cpio"
+fi
 nested() {
 	"$top/scripts/nested-kvm" --bin "$build" --kernel-dir "$kdir" --timeout 900 \
 		--file "$top/tests/e2e/run.sh" --file "$build/e2e/l2.cpio" --file "$build/tests/echo-server" \
