@@ -126,10 +126,13 @@ probe_devproc() {
 		grep -E '^(Seccomp|NoNewPrivs|CapEff|CapBnd|Uid|NSpid):' "/proc/$p/status"
 		echo "userns: $(readlink "/proc/$p/ns/user")"
 		echo "netns: $(readlink "/proc/$p/ns/net")"
+		echo "root_entries: $(ls -A "/proc/$p/root/" | wc -l)"
+		echo "root_fs: $(stat -f -c %T "/proc/$p/root/")"
 	} > "$out.proc-$2" 2>/dev/null
 }
 probed() { awk -v f="$2:" '$1 == f { $1 = ""; sub(/^[[:space:]]+/, ""); print; exit }' "$out.proc-$1" 2>/dev/null; }
 probed_nspid_one() { probed "$1" NSpid | grep -q '[[:space:]]1$'; }
+probed_root_empty() { [ "$(probed "$1" root_entries)" = 0 ] && [ "$(probed "$1" root_fs)" = tmpfs ]; }
 
 sandbox_probe() {
 	rm -f "$out".*
@@ -190,6 +193,9 @@ sandbox_checks() {
 			check "strict: serial device is PID 1 of its own namespace" probed_nspid_one serial
 			check "strict: serial device has its own user namespace" \
 				[ "$(probed serial userns)" != "$(readlink /proc/self/ns/user)" ]
+			# Only root may look into another user namespace's root.
+			[ "$(id -u)" = 0 ] && check "strict: serial device's root is an empty tmpfs (here / is $host_root)" \
+				probed_root_empty serial
 		fi
 	fi
 	check "$level: the lingering payload still exits 0 (status $status)" status_is 0
@@ -407,6 +413,13 @@ scenarios() {
 }
 
 [ -c /dev/kvm ] || { echo "not ok 1 - /dev/kvm exists"; exit 1; }
+"$vmm" --check-host | grep -E '^(ok|warn|fail) +(kvm-kind|userns) ' | sed 's/^/# check-host: /'
+# The initial ramfs (as in the nested L1) is its own parent mount: strict cannot pivot there.
+host_root="$(stat -f -c %T /) with a parent mount"
+while read -r id parent _ _ point _; do
+	[ "$point" = / ] && [ "$id" = "$parent" ] && host_root="the initial ramfs"
+done < /proc/self/mountinfo
+echo "# host root: $host_root"
 for level in $levels; do
 	scenarios "$level"
 done
