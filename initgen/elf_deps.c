@@ -126,7 +126,10 @@ static int elf_file_deps(const char *name, Elf *e, const char *data, size_t len,
 		return kerr_set(err, EINVAL, "%s: its program headers lie outside the file (truncated?)", name);
 	if (eh.e_shoff > len || (uint64_t)eh.e_shnum * eh.e_shentsize > len - eh.e_shoff)
 		return kerr_set(err, EINVAL, "%s: its section headers lie outside the file (truncated?)", name);
+	if (eh.e_type == ET_NONE)
+		return kerr_set(err, ENOEXEC, "%s: an ELF of no type (e_type 0)", name);
 	d->kind = IPC_INITGEN_ELF_STATIC;
+	d->elf_type = eh.e_type;
 	if (interp_of(name, e, data, len, d, err) < 0)
 		return -1;
 	while ((scn = elf_nextscn(e, scn))) {

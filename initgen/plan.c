@@ -2,6 +2,7 @@
 #include "initgen/initgen.h"
 
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -89,11 +90,26 @@ static int add_generated(struct plan *p, const char *guest, const void *data, si
 	return r;
 }
 
-static int pack_file(struct plan *p, const char *host, const char *guest, bool inspect, bool program,
-		     struct kerr *err);
+/* Why a file is packed decides what it may be. The user's own files (the payload, the
+ * scheduler, --include, the modules) are packed whatever they hold. What a packed program
+ * names, its interpreter and the libraries found on its search paths, is untrusted input:
+ * packed only when it is the x86-64 ELF it must be, as initgen reads it from the fd opened
+ * here, so that a payload cannot have any other host file the user can read put into the
+ * guest (a PT_INTERP or DT_RPATH pointing at a private file). */
+enum pack_why {
+	PACK_GIVEN,          /* the user's, not inspected */
+	PACK_GIVEN_EXEC,     /* the user's executable --include file: inspected for its needs */
+	PACK_PROGRAM,        /* the payload or the scheduler: inspected; its RPATH is inherited */
+	PACK_ELF_INTERP,     /* a PT_INTERP: an ELF shared object */
+	PACK_SCRIPT_INTERP,  /* a "#!" interpreter: an ELF executable or shared object */
+	PACK_LIBRARY,        /* a DT_NEEDED library: an ELF shared object */
+};
 
-static int pack_libraries(struct plan *p, const char *guest, const struct ipc_initgen_deps *d,
-			  struct kerr *err)
+static int pack_file(struct plan *p, const char *host, const char *guest, enum pack_why why,
+		     const char *by, struct kerr *err);
+
+static int pack_libraries(struct plan *p, const char *host, const char *guest,
+			  const struct ipc_initgen_deps *d, struct kerr *err)
 {
 	struct libsearch_object obj = { .path = guest, .rpath = d->rpath, .runpath = d->runpath };
 	const char *name = d->needed;
@@ -106,7 +122,7 @@ static int pack_libraries(struct plan *p, const char *guest, const struct ipc_in
 	}
 	for (uint32_t i = 0; i < d->count; i++, name += strlen(name) + 1) {
 		if (libsearch_find(&p->ldc, &obj, &p->program, name, lib, sizeof(lib), err) < 0 ||
-		    pack_file(p, lib, lib, true, false, err) < 0)
+		    pack_file(p, lib, lib, PACK_LIBRARY, host, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -123,51 +139,90 @@ static void remember_program(struct plan *p, const char *guest, const struct ipc
 }
 
 /* What a packed file needs: its interpreter and its libraries, packed in turn. */
-static int pack_needs(struct plan *p, const char *host, const char *guest, int fd, bool program,
-		      struct kerr *err)
+static int pack_needs(struct plan *p, const char *host, const char *guest,
+		      const struct ipc_initgen_deps *d, struct kerr *err)
 {
-	struct ipc_initgen_deps *d = malloc(sizeof(*d));
-	int r;
-
-	if (!d)
-		return kerr_errno(err, ENOMEM, "%s", host);
-	r = p->ops->inspect(p->ops->opaque, host, fd, d, err);
-	if (r == 0 && program)
-		remember_program(p, guest, d);
-	if (r == 0 && d->interp[0]) {
+	if (d->interp[0]) {
 		char interp[PATH_MAX];
 
 		if (!libsearch_normalize(d->interp, interp, sizeof(interp)))
-			r = kerr_set(err, EINVAL, "%s: interpreter \"%s\" is not a clean path", host, d->interp);
-		else
-			r = pack_file(p, d->interp, interp, true, false, err);
+			return kerr_set(err, EINVAL, "%s: interpreter \"%s\" is not a clean path", host,
+					d->interp);
+		if (pack_file(p, d->interp, interp, d->kind == IPC_INITGEN_SCRIPT ? PACK_SCRIPT_INTERP :
+			      PACK_ELF_INTERP, host, err) < 0)
+			return -1;
 	}
-	if (r == 0 && d->kind == IPC_INITGEN_ELF_DYNAMIC)
-		r = pack_libraries(p, guest, d, err);
-	free(d);
-	return r;
+	return d->kind == IPC_INITGEN_ELF_DYNAMIC ? pack_libraries(p, host, guest, d, err) : 0;
 }
 
-static int pack_file(struct plan *p, const char *host, const char *guest, bool inspect, bool program,
-		     struct kerr *err)
+static const char *kind_words(const struct ipc_initgen_deps *d)
 {
+	if (d->kind == IPC_INITGEN_DATA)
+		return "not an ELF file";
+	if (d->kind == IPC_INITGEN_SCRIPT)
+		return "a script";
+	return d->elf_type == ET_EXEC ? "an ELF executable" : d->elf_type == ET_REL ?
+	       "an ELF object file" : d->elf_type == ET_CORE ? "an ELF core dump" : "an ELF of an odd type";
+}
+
+/* A dependency that is not what it must be is refused, naming who asked for it. */
+static int check_dependency(enum pack_why why, const char *host, const char *by,
+			    const struct ipc_initgen_deps *d, struct kerr *err)
+{
+	bool elf = d->kind == IPC_INITGEN_ELF_STATIC || d->kind == IPC_INITGEN_ELF_DYNAMIC;
+
+	if (why < PACK_ELF_INTERP || (elf && d->elf_type == ET_DYN) ||
+	    (why == PACK_SCRIPT_INTERP && elf && d->elf_type == ET_EXEC))
+		return 0;
+	return kerr_set(err, EPERM, "%s: its %s %s is %s, not an x86-64 ELF %s; refused (what a "
+			"payload names is packed only if it is that)", by,
+			why == PACK_LIBRARY ? "library" : "interpreter", host, kind_words(d),
+			why == PACK_SCRIPT_INTERP ? "executable" : "shared object");
+}
+
+/* Inspected (by initgen, on this fd) before anything of it is packed. */
+static int inspect_file(struct plan *p, const char *host, int fd, enum pack_why why, const char *by,
+			struct ipc_initgen_deps **deps, struct kerr *err)
+{
+	*deps = NULL;
+	if (why == PACK_GIVEN)
+		return 0;
+	if (!(*deps = malloc(sizeof(**deps))))
+		return kerr_errno(err, ENOMEM, "%s", host);
+	if (p->ops->inspect(p->ops->opaque, host, fd, *deps, err) < 0)
+		return -1;
+	return check_dependency(why, host, by, *deps, err);
+}
+
+static int pack_file(struct plan *p, const char *host, const char *guest, enum pack_why why,
+		     const char *by, struct kerr *err)
+{
+	struct ipc_initgen_deps *d = NULL;
 	struct stat st;
 	int fd, r;
 
 	if (packed(p, guest))
 		return 0;
-	if ((fd = open(host, O_RDONLY | O_CLOEXEC)) < 0)
-		return kerr_errno(err, errno, "%s", host);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return kerr_set(err, EINVAL, "%s is not a regular file", host);
-	}
-	r = cache_manifest_add(p->m, host, err);
+	/* O_NONBLOCK: a FIFO where a library was looked for must not stall the build. */
+	if ((fd = open(host, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return why >= PACK_ELF_INTERP ? kerr_errno(err, errno, "%s needs %s", by, host)
+		       : kerr_errno(err, errno, "%s", host);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		r = why >= PACK_ELF_INTERP ? kerr_set(err, EINVAL, "%s needs %s, which is not a regular "
+						      "file", by, host)
+		    : kerr_set(err, EINVAL, "%s is not a regular file", host);
+	else
+		r = inspect_file(p, host, fd, why, by, &d, err);
+	if (r == 0 && why == PACK_PROGRAM && d)
+		remember_program(p, guest, d);
+	if (r == 0)
+		r = cache_manifest_add(p->m, host, err);
 	if (r == 0)
 		r = add_node(p, IPC_INITGEN_FILE, guest, st.st_mode, NULL, fd, err);
-	if (r == 0 && inspect)
-		r = pack_needs(p, host, guest, fd, program, err);
 	close(fd);
+	if (r == 0 && d)
+		r = pack_needs(p, host, guest, d, err);
+	free(d);
 	return r;
 }
 
@@ -224,6 +279,11 @@ static int pack_dir(struct plan *p, const char *host, const char *guest, const s
 	return r;
 }
 
+static enum pack_why exec_or_given(const struct stat *st)
+{
+	return st->st_mode & 0111 ? PACK_GIVEN_EXEC : PACK_GIVEN;
+}
+
 static int pack_include(struct plan *p, const char *host, const char *guest, int depth, struct kerr *err)
 {
 	struct stat st;
@@ -235,13 +295,13 @@ static int pack_include(struct plan *p, const char *host, const char *guest, int
 	if (S_ISDIR(st.st_mode))
 		return pack_dir(p, host, guest, &st, depth, err);
 	if (S_ISREG(st.st_mode))
-		return pack_file(p, host, guest, (st.st_mode & 0111) != 0, false, err);
+		return pack_file(p, host, guest, exec_or_given(&st), NULL, err);
 	if (!S_ISLNK(st.st_mode))
 		return kerr_set(err, EINVAL, "--include %s: not a file, directory or symlink", host);
 	if (depth == 0)   /* named on the command line: what it points to */
 		return stat(host, &st) < 0 ? kerr_errno(err, errno, "--include %s", host)
 		       : S_ISDIR(st.st_mode) ? pack_dir(p, host, guest, &st, depth, err)
-		       : pack_file(p, host, guest, (st.st_mode & 0111) != 0, false, err);
+		       : pack_file(p, host, guest, exec_or_given(&st), NULL, err);
 	if ((n = readlink(host, target, sizeof(target) - 1)) < 0)
 		return kerr_errno(err, errno, "--include %s", host);
 	target[n] = '\0';
@@ -269,7 +329,7 @@ static int pack_modules(struct plan *p, struct kerr *err)
 		if (snprintf(guest, sizeof(guest), "/lib/modules/%s/%s", release, l.path[i]) >= IPC_INITGEN_PATH_MAX ||
 		    off + strlen(guest) + 2 > sizeof(list))
 			r = kerr_set(err, ENAMETOOLONG, "module %s: path too long", l.path[i]);
-		else if ((r = pack_file(p, host, guest, false, false, err)) == 0)
+		else if ((r = pack_file(p, host, guest, PACK_GIVEN, NULL, err)) == 0)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\n", guest);
 	}
 	if (r == 0)
@@ -282,7 +342,7 @@ static int pack_scheduler(struct plan *p, struct kerr *err)
 {
 	const char *s = p->req->scheduler;
 
-	if (pack_file(p, s, s, true, true, err) < 0 || pack_argv(p, INITGEN_SCHED_ARGV_PATH, INITGEN_SCHEDULER_PATH,
+	if (pack_file(p, s, s, PACK_PROGRAM, NULL, err) < 0 || pack_argv(p, INITGEN_SCHED_ARGV_PATH, INITGEN_SCHEDULER_PATH,
 								 p->req->sched_args, err) < 0)
 		return -1;
 	return add_node(p, IPC_INITGEN_SYMLINK, INITGEN_SCHEDULER_PATH, 0777, s, -1, err);
@@ -291,10 +351,10 @@ static int pack_scheduler(struct plan *p, struct kerr *err)
 static int pack_all(struct plan *p, struct kerr *err)
 {
 	const struct initgen_request *req = p->req;
-	int r = pack_file(p, req->init, "/init", false, false, err);
+	int r = pack_file(p, req->init, "/init", PACK_GIVEN, NULL, err);
 
 	if (r == 0 && req->payload)
-		r = pack_file(p, req->payload[0], req->payload[0], true, true, err);
+		r = pack_file(p, req->payload[0], req->payload[0], PACK_PROGRAM, NULL, err);
 	if (r == 0 && req->payload)
 		r = pack_argv(p, INITGEN_ARGV_PATH, req->payload[0], req->payload + 1, err);
 	if (r == 0 && req->scheduler)
@@ -305,7 +365,7 @@ static int pack_all(struct plan *p, struct kerr *err)
 		r = pack_modules(p, err);
 	/* The loader's cache, for libraries found through it outside the default directories. */
 	if (r == 0 && p->dynamic_seen && p->ldc.data)
-		r = pack_file(p, LDCACHE_PATH, LDCACHE_PATH, false, false, err);
+		r = pack_file(p, LDCACHE_PATH, LDCACHE_PATH, PACK_GIVEN, NULL, err);
 	return r;
 }
 

@@ -290,8 +290,12 @@ static int validate_initgen_deps(const union ipc_body *b, struct kerr *err)
 {
 	const struct ipc_initgen_deps *d = &b->initgen_deps;
 
+	bool elf = d->kind == IPC_INITGEN_ELF_STATIC || d->kind == IPC_INITGEN_ELF_DYNAMIC;
+
 	if (d->kind == 0 || d->kind >= IPC_INITGEN_KIND_END)
 		return kerr_set(err, EPROTO, "initgen deps: unknown kind %u", d->kind);
+	if (elf != (d->elf_type != 0) || d->elf_type > 0xffff || d->reserved)
+		return kerr_set(err, EPROTO, "initgen deps: ELF type %u for kind %u", d->elf_type, d->kind);
 	if (!terminated(d->interp, sizeof(d->interp)) || !terminated(d->rpath, sizeof(d->rpath)) ||
 	    !terminated(d->runpath, sizeof(d->runpath)))
 		return kerr_set(err, EPROTO, "initgen deps: a string is not NUL-terminated");

@@ -259,6 +259,8 @@ enum ipc_initgen_kind {
 struct ipc_initgen_deps {
 	uint32_t kind;             /* enum ipc_initgen_kind */
 	uint32_t count;            /* names in needed */
+	uint32_t elf_type;         /* ELF kinds: e_type (ET_EXEC, ET_DYN, ...), never 0; else 0 */
+	uint32_t reserved;         /* must be zero */
 	char interp[IPC_INITGEN_PATH_MAX];     /* absolute, or "" */
 	char rpath[IPC_INITGEN_SEARCH_MAX];    /* "" when absent */
 	char runpath[IPC_INITGEN_SEARCH_MAX];

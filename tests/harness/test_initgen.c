@@ -183,6 +183,71 @@ static void test_origin_runpath_rpath(void **state)
 		fail_msg("unexpected error: %s", err.msg);
 }
 
+/* Builds payload PATH's initramfs, which must fail saying `says`; nothing of the private file
+ * may be anywhere in the cache. */
+static void expect_refused(const char *payload, const char *says)
+{
+	char *argv[] = { S("ktstr-vmm"), S("--kernel"), S("/nonexistent"), S("--"), (char *)payload, NULL };
+	struct vmm_config cfg;
+	struct initramfs ir;
+	struct kerr err = { 0 };
+
+	config(&cfg, argv);
+	if (initramfs_prepare(&cfg, &ir, &err) == 0)
+		fail_msg("%s was packed; expected: %s", payload, says);
+	if (!strstr(err.msg, says))
+		fail_msg("%s: \"%s\" does not say \"%s\"", payload, err.msg, says);
+	assert_int_not_equal(sh("grep -rqa TOP-SECRET %s/cache", work), 0);
+}
+
+/* A payload is untrusted: what it names (PT_INTERP, #!, libraries on its DT_RPATH) is packed
+ * only if it is an x86-64 ELF shared object (or, for #!, executable); a private file, a
+ * library of another machine, an executable posing as a library and a FIFO are refused,
+ * naming the binary and the path, and none of them stalls the build. */
+static void test_hostile_payloads(void **state)
+{
+	char path[PATH_MAX + 64], says[3 * PATH_MAX];
+
+	(void)state;
+	assert_int_equal(sh("cd %s && mkdir -p evil/real evil/priv evil/wm evil/exe evil/fifo && cd evil && "
+			    "printf 'TOP-SECRET-BYTES\\n' > secret && chmod 600 secret && cp secret priv/libpwn.so && "
+			    "printf 'int pwn(void){return 1;}\\n' > pwn.c && printf 'int main(void){return 0;}\\n' > m.c && "
+			    "printf 'int pwn(void);\\nint main(void){return pwn();}\\n' > m2.c && "
+			    "cc -shared -fPIC -o real/libpwn.so pwn.c && "
+			    "cc -o interp m.c -Wl,--dynamic-linker=%s/evil/secret && "
+			    "cc -o interp-fifo m.c -Wl,--dynamic-linker=%s/evil/fifo/libpwn.so && "
+			    "for d in priv wm exe fifo; do cc -o rpath-$d m2.c -Lreal -lpwn -Wl,--disable-new-dtags,-rpath,%s/evil/$d || exit 1; done && "
+			    "cp real/libpwn.so wm/libpwn.so && printf '\\267\\000' | dd of=wm/libpwn.so bs=1 seek=18 conv=notrunc status=none && "
+			    "cc -no-pie -o exe/libpwn.so m.c && mkfifo fifo/libpwn.so && "
+			    "printf '#!%s/evil/secret\\necho hi\\n' > script && chmod +x script",
+			    work, work, work, work, work), 0);
+	snprintf(path, sizeof(path), "%s/evil/interp", work);
+	snprintf(says, sizeof(says), "%s: its interpreter %s/evil/secret is not an ELF file, not an x86-64 "
+		 "ELF shared object; refused", path, work);
+	expect_refused(path, says);
+	snprintf(path, sizeof(path), "%s/evil/script", work);
+	snprintf(says, sizeof(says), "%s: its interpreter %s/evil/secret is not an ELF file, not an x86-64 "
+		 "ELF executable; refused", path, work);
+	expect_refused(path, says);
+	snprintf(path, sizeof(path), "%s/evil/rpath-priv", work);
+	snprintf(says, sizeof(says), "%s: its library %s/evil/priv/libpwn.so is not an ELF file", path, work);
+	expect_refused(path, says);
+	snprintf(path, sizeof(path), "%s/evil/rpath-wm", work);
+	snprintf(says, sizeof(says), "%s/evil/wm/libpwn.so: not an x86-64 ELF (class 2, machine 183)", work);
+	expect_refused(path, says);
+	snprintf(path, sizeof(path), "%s/evil/rpath-exe", work);
+	snprintf(says, sizeof(says), "%s: its library %s/evil/exe/libpwn.so is an ELF executable, not an "
+		 "x86-64 ELF shared object; refused", path, work);
+	expect_refused(path, says);
+	/* Opening a FIFO would wait for a writer: the search passes it by, an interpreter is refused. */
+	snprintf(path, sizeof(path), "%s/evil/rpath-fifo", work);
+	snprintf(says, sizeof(says), "%s needs libpwn.so, which is in none of its RPATH", path);
+	expect_refused(path, says);
+	snprintf(path, sizeof(path), "%s/evil/interp-fifo", work);
+	snprintf(says, sizeof(says), "%s needs %s/evil/fifo/libpwn.so, which is not a regular file", path, work);
+	expect_refused(path, says);
+}
+
 static void test_cache(void **state)
 {
 	char *argv[] = { S("ktstr-vmm"), S("--kernel"), S("/nonexistent"), S("--"), S("gzip"), NULL };
@@ -284,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_system_binary),
 		cmocka_unit_test(test_origin_runpath_rpath),
+		cmocka_unit_test(test_hostile_payloads),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_concurrent_builders),
 		cmocka_unit_test(test_initgen_is_sandboxed),

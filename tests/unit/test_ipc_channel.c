@@ -318,7 +318,7 @@ static void test_initgen_messages(void **state)
 	struct ipc_initgen_begin begin = { .compress = IPC_INITGEN_GZIP };
 
 	(void)state;
-	deps = (struct ipc_initgen_deps){ .kind = IPC_INITGEN_ELF_DYNAMIC, .count = 2,
+	deps = (struct ipc_initgen_deps){ .kind = IPC_INITGEN_ELF_DYNAMIC, .count = 2, .elf_type = 3,
 					  .interp = "/lib64/ld-linux-x86-64.so.2", .runpath = "$ORIGIN/../lib" };
 	memcpy(deps.needed, "libz.so.1\0libc.so.6", 20);
 	expect_body(IPC_MSG_INITGEN_DEPS, &deps, sizeof(deps), 0, NULL);
@@ -330,8 +330,14 @@ static void test_initgen_messages(void **state)
 	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "needed name 0 runs past the list");
 	bad = deps, memcpy(bad.interp, "/lib/../../etc", 15);
 	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "is not a clean absolute path");
-	bad = deps, bad.kind = IPC_INITGEN_SCRIPT;
+	bad = deps, bad.kind = IPC_INITGEN_SCRIPT, bad.elf_type = 0;
 	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "libraries for a non-dynamic file");
+	bad = deps, bad.elf_type = 0;
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "ELF type 0 for kind 4");
+	bad = deps, bad.kind = IPC_INITGEN_DATA, bad.count = 0, bad.runpath[0] = bad.interp[0] = '\0';
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "ELF type 3 for kind 1");
+	bad = deps, bad.elf_type = 0x10000;
+	expect_body(IPC_MSG_INITGEN_DEPS, &bad, sizeof(bad), 0, "ELF type 65536");
 	expect_body(IPC_MSG_INITGEN_ADD_FILE, &add, sizeof(add), 1, NULL);
 	badd = add, memcpy(badd.path, "a/../../b", 10);
 	expect_body(IPC_MSG_INITGEN_ADD_FILE, &badd, sizeof(badd), 1, "cannot name an archive entry");
