@@ -336,8 +336,8 @@ static int take_setup(struct virtio_dev *d, struct console *c)
 	if ((r = virtio_dev_expect(d, IPC_MSG_CONSOLE_RELAY, &m)) < 0)
 		return r;
 	c->relay.fd = m.fds[0];
-	if (fcntl(c->relay.fd, F_SETFL, O_NONBLOCK) < 0)
-		return kerr_errno(d->err, errno, "the stats socket");
+	if (!(fcntl(c->relay.fd, F_GETFL) & O_NONBLOCK))
+		return kerr_set(d->err, EINVAL, "the stats socket arrived blocking");
 	return 0;
 }
 

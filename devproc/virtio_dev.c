@@ -240,8 +240,8 @@ int virtio_dev_run(struct virtio_dev *d)
 	unsigned nq = d->id.num_queues;
 
 	for (unsigned q = 0; q < nq; q++)
-		if (fcntl(d->kick[q], F_SETFL, O_NONBLOCK) < 0)
-			return kerr_errno(d->err, errno, "kick eventfd of queue %u", q);
+		if (!(fcntl(d->kick[q], F_GETFL) & O_NONBLOCK))
+			return kerr_set(d->err, EINVAL, "the kick eventfd of queue %u arrived blocking", q);
 	for (;;) {
 		struct pollfd p[2 + IPC_VIRTIO_MAX_QUEUES] = { { .fd = d->ctx->ipc.fd, .events = POLLIN } };
 		int timeout = d->ops->wait_ms ? d->ops->wait_ms(d) : -1;

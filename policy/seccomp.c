@@ -26,10 +26,13 @@ static int allow_memory(scmp_filter_ctx ctx)
 	return r;
 }
 
-/* fcntl: the ring's seal check and O_NONBLOCK handling only. */
+/* fcntl: the ring's seal check and checking that fds came non-blocking. Never F_SETFL: file
+ * status flags belong to the open file vmm shares, so a device that cleared O_NONBLOCK on an
+ * eventfd or socket vmm writes could make vmm block (vmm sets the flags before handing fds
+ * over). F_GETFD/F_SETFD touch only this process's own fd table. */
 static int allow_fcntl(scmp_filter_ctx ctx)
 {
-	static const int cmds[] = { F_GET_SEALS, F_GETFL, F_SETFL, F_GETFD, F_SETFD };
+	static const int cmds[] = { F_GET_SEALS, F_GETFL, F_GETFD, F_SETFD };
 	int r = 0;
 
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

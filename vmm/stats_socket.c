@@ -2,6 +2,7 @@
 #include "vmm/stats_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,13 @@ int stats_socket_connect(const char *path, int *fd_out, struct kerr *err)
 		close(fd);
 		return kerr_errno(err, e, "--stats-socket %s: connect (a host program must listen there)",
 				  path);
+	}
+	/* The console device relays it without blocking, and may not change file flags itself. */
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		return kerr_errno(err, e, "--stats-socket %s: O_NONBLOCK", path);
 	}
 	*fd_out = fd;
 	return 0;

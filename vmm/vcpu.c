@@ -101,7 +101,8 @@ static void handle_io(struct vcpu *v)
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
 
-	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size)
+	/* A long `rep outs` to a port whose device is behind must not outlast the VM's end. */
+	for (uint32_t i = 0; i < run->io.count && !atomic_load(&v->vm->stopping); i++, data += run->io.size)
 		io_bus_access(&v->vm->pio, run->io.port, is_write, data, run->io.size);
 }
 

@@ -81,6 +81,8 @@ static void start(struct con_rig *r, enum sandbox_level level)
 	r->log_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	assert_true(r->log_fd >= 0);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	/* The device's end non-blocking, as vmm hands it over (the device may not set it). */
+	assert_int_equal(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
 	r->sock = sv[0];
 	vdrv_start(&r->d, devproc_path, SANDBOX_ROLE_CONSOLE, level, &role, r->log_fd);
 	close(sv[1]);

@@ -327,7 +327,7 @@ static void run_sandboxed(enum sandbox_role role, enum sandbox_level level, cons
 
 static const char *const forbidden[] = {
 	"open", "socket", "execve", "ptrace", "mount", "kill", "mmap-exec", "sendmsg-other-fd",
-	"unshare", "chroot",
+	"unshare", "chroot", "fcntl-setfl",
 };
 
 static void check_role_level(enum sandbox_role role, enum sandbox_level level)
