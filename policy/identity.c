@@ -37,6 +37,21 @@ static int set_limit(int resource, rlim_t value, const char *name, struct kerr *
 	return 0;
 }
 
+/* Private memory (heap, anonymous mappings) a role may hold, far above what its code
+ * allocates (initgen reads a file of up to 512 MiB whole), so that a device tricked into
+ * allocating without end stops there instead of pressing the host. Not RLIMIT_AS: every
+ * device maps the whole guest RAM, whose size the sandbox does not know. AddressSanitizer's
+ * shadow memory alone is terabytes of such mappings, so sanitizer builds go without it. */
+static rlim_t data_limit(enum sandbox_role role)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	(void)role;
+	return RLIM_INFINITY;
+#else
+	return role == SANDBOX_ROLE_INITGEN ? SANDBOX_DATA_LIMIT_INITGEN : SANDBOX_DATA_LIMIT_DEVICE;
+#endif
+}
+
 int sandbox_set_rlimits(const struct sandbox_spec *spec, struct kerr *err)
 {
 	rlim_t fsize = spec->fsize_limit == UINT64_MAX ? RLIM_INFINITY : (rlim_t)spec->fsize_limit;
@@ -47,7 +62,8 @@ int sandbox_set_rlimits(const struct sandbox_spec *spec, struct kerr *err)
 	if ((r = set_limit(RLIMIT_NPROC, 0, "NPROC", err)) < 0 ||
 	    (r = set_limit(RLIMIT_CORE, 0, "CORE", err)) < 0 ||
 	    (r = set_limit(RLIMIT_NOFILE, SANDBOX_NOFILE, "NOFILE", err)) < 0 ||
-	    (r = set_limit(RLIMIT_FSIZE, fsize, "FSIZE", err)) < 0)
+	    (r = set_limit(RLIMIT_FSIZE, fsize, "FSIZE", err)) < 0 ||
+	    (r = set_limit(RLIMIT_DATA, data_limit(spec->role), "DATA", err)) < 0)
 		return r;
 	return 0;
 }

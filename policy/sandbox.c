@@ -75,10 +75,17 @@ void sandbox_spec_init(struct sandbox_spec *spec, enum sandbox_role role, enum s
 	}
 }
 
-static int enter_process_flags(struct kerr *err)
+static int set_no_new_privs(struct kerr *err)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return kerr_errno(err, errno, "PR_SET_NO_NEW_PRIVS");
+	return 0;
+}
+
+/* After the identity change: changing uid resets "dumpable" to fs.suid_dumpable, which may
+ * be 1, and a dumpable process can be ptraced by any other of its uid. */
+static int set_not_dumpable(struct kerr *err)
+{
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return kerr_errno(err, errno, "PR_SET_DUMPABLE 0");
 	return 0;
@@ -94,10 +101,11 @@ static int enter_stages(const struct sandbox_spec *spec, struct kerr *err)
 		if ((r = sandbox_check_userns(err)) < 0 || (r = sandbox_empty_root(err)) < 0)
 			return r;
 	}
-	if ((r = enter_process_flags(err)) < 0 ||
+	if ((r = set_no_new_privs(err)) < 0 ||
 	    (r = sandbox_drop_bounding(err)) < 0 ||
 	    (r = sandbox_set_identity(spec, err)) < 0 ||
 	    (r = sandbox_drop_caps(err)) < 0 ||
+	    (r = set_not_dumpable(err)) < 0 ||
 	    (r = sandbox_set_rlimits(spec, err)) < 0)
 		return r;
 	return sandbox_load_seccomp(spec, err);

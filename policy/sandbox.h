@@ -32,6 +32,8 @@ enum sandbox_role {
 };
 
 #define SANDBOX_DEFAULT_ID 65534u  /* nobody/nogroup: the identity taken when started as root */
+#define SANDBOX_DATA_LIMIT_DEVICE  (256ull << 20)    /* RLIMIT_DATA of a device role */
+#define SANDBOX_DATA_LIMIT_INITGEN (1536ull << 20)   /* and of initgen */
 
 struct sandbox_spec {
 	enum sandbox_role role;

@@ -159,7 +159,15 @@ static int do_action(const char *action, enum sandbox_role role, pid_t parent)
 		r = unshare(CLONE_NEWUSER);
 	else if (strcmp(action, "chroot") == 0)
 		r = chroot("/");
-	else if (strcmp(action, "fcntl-setfl") == 0)   /* would make vmm's eventfd writes block */
+	else if (strcmp(action, "alloc-beyond-limit") == 0) {   /* RLIMIT_DATA must refuse it */
+		char *big = malloc(SANDBOX_DATA_LIMIT_INITGEN + (64u << 20));
+
+		if (!big)
+			return PROBE_OK;
+		big[0] = 1;
+		free(big);
+		return PROBE_SYSCALL_WENT_THROUGH;
+	} else if (strcmp(action, "fcntl-setfl") == 0)   /* would make vmm's eventfd writes block */
 		r = fcntl(FD_EVENT, F_SETFL, 0);
 	else
 		return PROBE_USAGE;

@@ -335,6 +335,9 @@ static void check_role_level(enum sandbox_role role, enum sandbox_level level)
 	run_sandboxed(role, level, "allowed", 0, PROBE_OK);
 	for (unsigned i = 0; i < sizeof(forbidden) / sizeof(forbidden[0]); i++)
 		run_sandboxed(role, level, forbidden[i], SIGSYS, 0);
+#if !defined(__SANITIZE_ADDRESS__)   /* sanitizer builds set no RLIMIT_DATA (policy/identity.c) */
+	run_sandboxed(role, level, "alloc-beyond-limit", 0, PROBE_OK);
+#endif
 }
 
 static void test_standard_every_role(void **state)
@@ -408,6 +411,46 @@ static void test_unprivileged_user(void **state)
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* With fs.suid_dumpable=1, the uid change would make the device dumpable again (so any
+ * process of uid 65534 could ptrace it) had no-dump been set before it: the files in
+ * /proc/<pid> of a non-dumpable process belong to root, not to the process's uid. */
+static void test_not_dumpable_whatever_suid_dumpable(void **state)
+{
+	char old[8] = "", path[64];
+	uid_t owner[SANDBOX_STRICT + 1] = { 0 };
+	struct probe p;
+	struct kerr err = { 0 };
+	struct stat st;
+	int fd = -1, spawned = 0;
+
+	(void)state;
+	if (geteuid() == 0)
+		fd = open("/proc/sys/fs/suid_dumpable", O_RDWR);
+	if (fd < 0 || read(fd, old, sizeof(old) - 1) <= 0 || pwrite(fd, "1", 1, 0) != 1) {
+		if (fd >= 0)
+			close(fd);
+		skip();   /* only root changes identity and may set the sysctl (not in a container) */
+		return;
+	}
+	for (int level = SANDBOX_STANDARD; level <= SANDBOX_STRICT; level++) {
+		if (probe_start(&p, SANDBOX_ROLE_SERIAL, (enum sandbox_level)level, "exit", NULL, &err) < 0)
+			break;
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)p.pid);
+		owner[level] = stat(path, &st) == 0 ? st.st_uid : (uid_t)-1;
+		probe_finish(&p);
+		spawned++;
+	}
+	/* The host's setting back before anything is judged. */
+	assert_true(pwrite(fd, old, strlen(old), 0) > 0);
+	close(fd);
+	if (spawned != 2)
+		fail_msg("spawn: %s", err.msg);
+	for (int level = SANDBOX_STANDARD; level <= SANDBOX_STRICT; level++)
+		if (owner[level] != 0)
+			fail_msg("%s: /proc/<pid>/status belongs to uid %d: the device is dumpable",
+				 sandbox_level_name((enum sandbox_level)level), (int)owner[level]);
 }
 
 /* For a forked child: a user namespace of its own (plus `flags`) in which it is root with
@@ -636,6 +679,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_off_is_unsandboxed),
 		cmocka_unit_test(test_unprivileged_user),
 		cmocka_unit_test(test_strict_refused_when_userns_forbidden),
+		cmocka_unit_test(test_not_dumpable_whatever_suid_dumpable),
 		cmocka_unit_test_setup_teardown(test_strict_from_a_root_that_cannot_pivot,
 						make_unpivotable_root, remove_unpivotable_root),
 	};
