@@ -170,7 +170,7 @@ static void check_kind(struct host_report *r)
 			 "(%s)" : "boot through the nested harness (%s)", NESTED_HINT);
 		return;
 	default:
-		c = host_add(r, "kvm-kind", HOST_FAIL, "no KVM module is loaded");
+		c = host_add(r, "kvm-kind", HOST_FAIL, "no /dev/kvm, so no KVM to boot on");
 		host_fix(c, "%s", cpu_offers(k));
 		return;
 	}
