@@ -412,7 +412,7 @@ const char *ipc_msg_name(unsigned type)
 {
 	const struct msg_spec *s = msg_spec_of(type);
 
-	return s ? s->name : "unknown";
+	return s && s->name ? s->name : "unknown";
 }
 
 static void close_all(const int *fds, unsigned nfds)
@@ -430,8 +430,11 @@ static int check_header(const struct ipc_hdr *h, size_t len, unsigned nfds, stru
 	if (h->version != IPC_VERSION)
 		return kerr_set(err, EPROTO, "version %u, expected %u", h->version, IPC_VERSION);
 	s = msg_spec_of(h->type);
-	if (!s)
+	if (!s || !s->name)
 		return kerr_set(err, EPROTO, "unknown message type %u", h->type);
+	/* A row someone added without its validator accepts nothing, rather than anything. */
+	if (!s->validate || s->body_size == 0)
+		return kerr_set(err, EPROTO, "%s: the message table has no validator for it", s->name);
 	if (h->body_len != s->body_size || len - sizeof(*h) != s->body_size)
 		return kerr_set(err, EPROTO, "%s: body of %zu bytes (header says %u), expected %zu",
 				s->name, len - sizeof(*h), h->body_len, s->body_size);
