@@ -190,6 +190,20 @@ static int spawn_initgen(const struct vmm_config *cfg, struct devhost *d, struct
 	return 0;
 }
 
+/* initgen's DONE is a claim: the size the guest will be told is the file's own, as on a
+ * cache hit (a size beyond the file would map pages that fault on access). */
+static int check_archive_size(int fd, const struct ipc_initgen_done *done, struct kerr *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return kerr_errno(err, errno, "fstat of the archive");
+	if ((uint64_t)st.st_size != done->size)
+		return kerr_set(err, EPROTO, "initgen reported an archive of %llu bytes, but it wrote %lld",
+				(unsigned long long)done->size, (long long)st.st_size);
+	return 0;
+}
+
 /* Builds into out_fd; m lists the inputs, done says what was written. */
 static int build(const struct vmm_config *cfg, const struct request *r, int out_fd, struct cache_manifest *m,
 		 struct ipc_initgen_done *done, struct kerr *err)
@@ -202,6 +216,8 @@ static int build(const struct vmm_config *cfg, const struct request *r, int out_
 	rc = run_initgen(&d, r, out_fd, m, done, err);
 	if (rc < 0)
 		devhost_kill(&d);
+	if (rc == 0)
+		rc = check_archive_size(out_fd, done, err);
 	return rc < 0 ? kerr_wrap(err, "building the initramfs") : 0;
 }
 
