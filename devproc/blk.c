@@ -61,7 +61,7 @@ static int blk_wait_ms(struct virtio_dev *d)
 
 	if (!b->wait_since_ns || ns == 0)
 		return b->wait_since_ns ? 0 : -1;
-	return (int)((ns + 999999) / 1000000);
+	return throttle_poll_ms(ns);
 }
 
 /* Full positioned I/O over the iovecs (a short transfer means the disk ended early). */

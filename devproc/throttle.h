@@ -23,7 +23,13 @@ bool throttle_ready(struct throttle *t, uint64_t now_ns);
 /* Takes a request's cost out of the bucket. */
 void throttle_charge(struct throttle *t, uint64_t cost);
 
-/* Nanoseconds until throttle_ready() would say yes; 0 when it already does. */
+/* Nanoseconds until throttle_ready() would say yes; 0 when it already does; UINT64_MAX at
+ * most. */
 uint64_t throttle_wait_ns(const struct throttle *t, uint64_t now_ns);
+
+/* A poll timeout for a wait: rounded up to whole ms, at most THROTTLE_MAX_POLL_MS (the device
+ * looks again then), so no wait overflows an int or sleeps past what it must. */
+#define THROTTLE_MAX_POLL_MS 1000
+int throttle_poll_ms(uint64_t wait_ns);
 
 #endif
