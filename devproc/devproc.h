@@ -11,11 +11,18 @@ struct devproc_ctx {
 	int keep_fds[4];       /* what spec.keep_fds points at */
 	struct ipc_channel ipc;
 	int log_fd;            /* -1 when the role has none */
+	bool log_terminal;     /* the log is a terminal: control bytes are written visibly */
 };
 
 /* Appends to the console log, all of it (a short write is retried); the first failure
- * closes the log for good (log_fd -1) and the device goes on. No log: nothing happens. */
+ * (past its RLIMIT_FSIZE: the log's limit) closes the log for good (log_fd -1) and the
+ * device goes on. No log: nothing happens. To a terminal, control bytes go as ^X. */
 void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len);
+
+/* The guest's bytes made safe for a terminal: every C0 control byte but tab and newline,
+ * and DEL, as caret notation (ESC as "^["), so the guest cannot drive the user's terminal
+ * with escape sequences. out holds at least 2 * len bytes; returns the bytes written. */
+size_t devproc_log_visible(const uint8_t *in, size_t len, char *out);
 
 typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
 

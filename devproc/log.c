@@ -4,20 +4,55 @@
 
 #include "devproc/devproc.h"
 
-void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len)
-{
-	const char *p = buf;
+#define VISIBLE_CHUNK 2048   /* guest bytes made visible per write to a terminal */
 
+size_t devproc_log_visible(const uint8_t *in, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = in[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+			out[o++] = '^';
+			out[o++] = (char)(c ^ 0x40);   /* 0x1b -> '[', 0x7f -> '?' */
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
+}
+
+static void write_all(struct devproc_ctx *ctx, const char *p, size_t len)
+{
 	while (ctx->log_fd >= 0 && len > 0) {
 		ssize_t n = write(ctx->log_fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			ctx->log_fd = -1;   /* the log is gone; the device goes on without it */
+			ctx->log_fd = -1;   /* the log is gone or full; the device goes on without it */
 			return;
 		}
 		p += n;
 		len -= (size_t)n;
+	}
+}
+
+void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	char visible[2 * VISIBLE_CHUNK];
+
+	if (!ctx->log_terminal) {
+		write_all(ctx, buf, len);
+		return;
+	}
+	while (len > 0) {
+		size_t n = len < VISIBLE_CHUNK ? len : VISIBLE_CHUNK;
+
+		write_all(ctx, visible, devproc_log_visible(p, n, visible));
+		p += n;
+		len -= n;
 	}
 }

@@ -37,9 +37,20 @@ static const devproc_role_fn role_fns[SANDBOX_ROLE_END] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ktstr-devproc --role blk|net|console|serial|initgen --sandbox off|audit|standard|strict\n"
-		   "                     [--uid UID --gid GID] [--log-fd]\n"
+		   "                     [--uid UID --gid GID] [--log-fd [--log-limit BYTES] [--log-terminal]]\n"
 		   "Started by ktstr-vmm with its fds in place (ipc on fd %d); not meant to be run by hand.\n",
 		IPC_FD_CHANNEL);
+}
+
+static int parse_log_limit(const char *s, unsigned long long *out, struct kerr *err)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || *out == 0)
+		return kerr_set(err, EINVAL, "--log-limit: \"%s\" is not a positive number of bytes", s);
+	return 0;
 }
 
 static int parse_id(const char *opt, const char *s, unsigned *out, struct kerr *err)
@@ -61,14 +72,17 @@ static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct ker
 		{ "role", required_argument, NULL, 'r' }, { "sandbox", required_argument, NULL, 's' },
 		{ "uid", required_argument, NULL, 'u' },  { "gid", required_argument, NULL, 'g' },
 		{ "log-fd", no_argument, NULL, 'l' },     { "help", no_argument, NULL, 'h' },
+		{ "log-limit", required_argument, NULL, 'L' }, { "log-terminal", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum sandbox_role role = 0;
 	enum sandbox_level level = SANDBOX_STANDARD;
 	unsigned uid = UINT_MAX, gid = UINT_MAX;
+	unsigned long long log_limit = 0;
 	int c, r = 0;
 
 	ctx->log_fd = -1;
+	ctx->log_terminal = false;
 	while (r == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -82,6 +96,8 @@ static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct ker
 		case 'u': r = parse_id("--uid", optarg, &uid, err); break;
 		case 'g': r = parse_id("--gid", optarg, &gid, err); break;
 		case 'l': ctx->log_fd = IPC_FD_LOG; break;
+		case 'L': r = parse_log_limit(optarg, &log_limit, err); break;
+		case 't': ctx->log_terminal = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: r = kerr_set(err, EINVAL, "unknown or malformed option"); break;
 		}
@@ -98,6 +114,10 @@ static int parse_args(int argc, char **argv, struct devproc_ctx *ctx, struct ker
 	if (gid != UINT_MAX)
 		ctx->spec.gid = gid;
 	ctx->spec.ipc_fd = IPC_FD_CHANNEL;
+	/* The log is the only file a log-writing role writes: RLIMIT_FSIZE caps it, for the
+	 * serial and console devices together (they append to the same file). */
+	if (log_limit)
+		ctx->spec.fsize_limit = log_limit;
 	return 0;
 }
 

@@ -72,6 +72,10 @@ void cli_print_help(void)
 	       "                       (virtio_mmio.device=) instead of in ACPI, for kernels\n"
 	       "                       without ACPI\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
+	       "                       (to a terminal, control bytes are shown as ^X)\n"
+	       "  --console-log-limit MIB  stop writing the --console-log file at this size\n"
+	       "                       (default %u; 0: no limit); --results then says it was\n"
+	       "                       truncated\n"
 	       "  --results FILE       write the outcome as JSON: status, result blocks, panics\n"
 	       "  --sandbox LEVEL      off | audit | standard | strict (default standard)\n"
 	       "  --sandbox-id UID[:GID]  identity of the device processes when run as root\n"
@@ -95,7 +99,8 @@ void cli_print_help(void)
 	       "  %d    the guest ended without reporting a result\n"
 	       "  %d    the guest kernel panicked (outranks a reported status)\n"
 	       "  %d    timed out\n",
-	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S, VMM_EXIT_USAGE,
+	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S,
+	       CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB, VMM_EXIT_USAGE,
 	       VMM_EXIT_HOST_UNSUITABLE, VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
 }
 
@@ -177,6 +182,7 @@ enum {
 	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
 	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
 	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE, OPT_CHECK_HOST, OPT_JSON, OPT_NO_HOST_CHECK,
+	OPT_CONSOLE_LOG_LIMIT,
 };
 
 /* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
@@ -235,6 +241,11 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 	case OPT_INITRD: cfg->initrd = arg; return 0;
 	case OPT_APPEND: cfg->append = arg; return 0;
 	case OPT_CONSOLE_LOG: cfg->console_log = arg; return 0;
+	case OPT_CONSOLE_LOG_LIMIT:
+		if ((r = parse_uint("--console-log-limit", arg, 0, 1u << 20, &v, "a number of MiB",
+				    err)) == 0)
+			cfg->console_log_limit = v << 20;
+		return r;
 	case OPT_RESULTS: cfg->results = arg; return 0;
 	case OPT_CPUS:
 		if ((r = parse_uint("--cpus", arg, 1, CLI_MAX_CPUS, &v, "a number of vCPUs", err)) == 0)
@@ -291,6 +302,7 @@ static void set_defaults(struct vmm_config *cfg)
 	cfg->sandbox = SANDBOX_STANDARD;
 	cfg->memory_mib = CLI_DEFAULT_MEMORY_MIB;
 	cfg->timeout_s = CLI_DEFAULT_TIMEOUT_S;
+	cfg->console_log_limit = (uint64_t)CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB << 20;
 	cfg->initramfs_gzip = true;
 	cfg->initramfs_cache = true;
 	{
@@ -310,6 +322,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "memory", required_argument, NULL, OPT_MEMORY },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "console-log", required_argument, NULL, OPT_CONSOLE_LOG },
+		{ "console-log-limit", required_argument, NULL, OPT_CONSOLE_LOG_LIMIT },
 		{ "results", required_argument, NULL, OPT_RESULTS },
 		{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 		{ "sandbox-id", required_argument, NULL, OPT_SANDBOX_ID },

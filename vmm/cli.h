@@ -16,6 +16,7 @@
 #define CLI_DEFAULT_MEMORY_MIB 512u
 #define CLI_MIN_MEMORY_MIB     128u
 #define CLI_DEFAULT_TIMEOUT_S  300u
+#define CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB 64u
 #define CLI_MAX_CPUS           1024u
 #define CLI_MAX_TIMEOUT_S      604800u   /* a week */
 #define CLI_DEFAULT_MAC        { 0x02, 0x6b, 0x74, 0x73, 0x74, 0x00 }   /* 02:6b:74:73:74:00 */
@@ -32,6 +33,7 @@ struct vmm_config {
 	const char *initrd;
 	const char *append;
 	const char *console_log;
+	uint64_t console_log_limit;  /* --console-log-limit in bytes; 0: none */
 	const char *results;
 	unsigned cpus;               /* --cpus; 0: not given */
 	uint64_t memory_mib;

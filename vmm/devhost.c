@@ -12,23 +12,52 @@
 #include <unistd.h>
 
 
+/* ktstr-devproc's command line for a spawn. */
+struct spawn_args {
+	char uid[16], gid[16], limit[32];
+	char *argv[16];
+};
+
+static void spawn_args_fill(struct spawn_args *a, const struct devhost_spawn *s)
+{
+	unsigned n = 0;
+
+	snprintf(a->uid, sizeof(a->uid), "%u", (unsigned)s->uid);
+	snprintf(a->gid, sizeof(a->gid), "%u", (unsigned)s->gid);
+	snprintf(a->limit, sizeof(a->limit), "%llu", (unsigned long long)s->log_limit);
+	a->argv[n++] = (char *)s->devproc_path;
+	a->argv[n++] = (char *)"--role";
+	a->argv[n++] = (char *)sandbox_role_name(s->role);
+	a->argv[n++] = (char *)"--sandbox";
+	a->argv[n++] = (char *)sandbox_level_name(s->level);
+	a->argv[n++] = (char *)"--uid";
+	a->argv[n++] = a->uid;
+	a->argv[n++] = (char *)"--gid";
+	a->argv[n++] = a->gid;
+	if (s->log_fd >= 0)
+		a->argv[n++] = (char *)"--log-fd";
+	if (s->log_fd >= 0 && s->log_limit) {
+		a->argv[n++] = (char *)"--log-limit";
+		a->argv[n++] = a->limit;
+	}
+	if (s->log_fd >= 0 && s->log_terminal)
+		a->argv[n++] = (char *)"--log-terminal";
+	a->argv[n] = NULL;
+}
+
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err)
 {
-	char uid[16], gid[16];
-	char *argv[] = { (char *)s->devproc_path, (char *)"--role", (char *)sandbox_role_name(s->role),
-			 (char *)"--sandbox", (char *)sandbox_level_name(s->level), (char *)"--uid", uid,
-			 (char *)"--gid", gid, s->log_fd >= 0 ? (char *)"--log-fd" : NULL, NULL };
+	struct spawn_args args;
 	struct sandbox_fd_map map[3];
 	struct sandbox_spec spec;
 	unsigned n = 0;
 	int sv[2], r;
 
+	spawn_args_fill(&args, s);
 	memset(d, 0, sizeof(*d));
 	d->role = s->role;
 	d->pid = -1;
 	d->pidfd = -1;
-	snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)s->gid);
 	if ((r = ipc_channel_pair(sv, err)) < 0)
 		return r;
 	map[n++] = (struct sandbox_fd_map){ 2, 2 };
@@ -38,7 +67,7 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	sandbox_spec_init(&spec, s->role, s->level);
 	spec.uid = s->uid;
 	spec.gid = s->gid;
-	r = sandbox_spawn(&spec, s->devproc_path, argv, map, n, &d->pid, err);
+	r = sandbox_spawn(&spec, s->devproc_path, args.argv, map, n, &d->pid, err);
 	close(sv[1]);
 	if (r < 0) {
 		close(sv[0]);

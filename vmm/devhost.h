@@ -5,6 +5,7 @@
 #define KTSTR_VMM_DEVHOST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "ipc/ipc.h"
@@ -26,6 +27,8 @@ struct devhost_spawn {
 	uid_t uid;
 	gid_t gid;
 	int log_fd;              /* -1: the role has no log */
+	uint64_t log_limit;      /* bytes the log file may reach (RLIMIT_FSIZE); 0: no limit */
+	bool log_terminal;       /* the log is a terminal: the device writes control bytes visibly */
 };
 
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err);

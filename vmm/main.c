@@ -52,6 +52,10 @@ static void print_summary(const struct outcome *o)
 		fprintf(stderr, "ktstr-vmm: guest PANIC: %.*s", (int)len, data);
 	if (o->end == VM_END_HOST_ERROR)
 		fprintf(stderr, "ktstr-vmm: %s\n", o->end_detail);
+	if (o->console_log_truncated)
+		fprintf(stderr, "ktstr-vmm: warning: the console log reached its limit of %llu MiB "
+			"(--console-log-limit); the guest's later console output was dropped\n",
+			(unsigned long long)(o->console_log_limit >> 20));
 	for (int k = 1; k < IPC_TEXT_KIND_END; k++)
 		if (o->text[k].truncated)
 			fprintf(stderr, "ktstr-vmm: warning: guest text beyond %u bytes was cut "

@@ -228,6 +228,10 @@ static void write_body(FILE *f, const struct outcome *o)
 	if (o->built_initramfs)
 		fprintf(f, ",\n  \"initramfs\": { \"cache_hit\": %s, \"bytes\": %llu }",
 			o->initramfs_cache_hit ? "true" : "false", (unsigned long long)o->initramfs_bytes);
+	if (o->console_log_file)
+		fprintf(f, ",\n  \"console_log\": { \"bytes\": %llu, \"limit_bytes\": %llu, "
+			"\"truncated\": %s }", (unsigned long long)o->console_log_bytes,
+			(unsigned long long)o->console_log_limit, o->console_log_truncated ? "true" : "false");
 	fputs("\n}\n", f);
 }
 

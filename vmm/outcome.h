@@ -63,6 +63,10 @@ struct outcome {
 	const char *profraw_dir;       /* --profraw-dir, for the JSON's file names */
 	struct ipc_device_stats devices[OUTCOME_MAX_DEVICES];   /* what each virtio device served */
 	unsigned n_devices;
+	bool console_log_file;         /* --console-log named a regular file (sizes below known) */
+	uint64_t console_log_bytes;
+	uint64_t console_log_limit;    /* --console-log-limit in bytes; 0: none */
+	bool console_log_truncated;    /* it reached the limit: later guest output was dropped */
 };
 
 void outcome_init(struct outcome *o);

@@ -70,6 +70,14 @@ void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost
 	};
 }
 
+void vm_spawn_log(const struct vm *vm, struct devhost_spawn *sp)
+{
+	sp->log_fd = vm->console_log_fd;
+	/* A --console-log file is ours, made empty; stderr is the user's, whatever it holds. */
+	sp->log_limit = vm->cfg->console_log ? vm->cfg->console_log_limit : 0;
+	sp->log_terminal = isatty(vm->console_log_fd) == 1;
+}
+
 static int start_serial(struct vm *vm, struct kerr *err)
 {
 	struct devhost_spawn sp;
@@ -77,7 +85,7 @@ static int start_serial(struct vm *vm, struct kerr *err)
 	if ((vm->console_log_fd = open_console_log(vm->cfg, err)) < 0)
 		return vm->console_log_fd;
 	vm_spawn_config(vm, SANDBOX_ROLE_SERIAL, &sp);
-	sp.log_fd = vm->console_log_fd;
+	vm_spawn_log(vm, &sp);
 	return serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
 }
 
@@ -286,6 +294,21 @@ static double ms_between(const struct timespec *t0, const struct timespec *t1)
 	return (double)(t1->tv_sec - t0->tv_sec) * 1e3 + (double)(t1->tv_nsec - t0->tv_nsec) / 1e6;
 }
 
+/* How much of the --console-log file was written; at its limit, the rest was dropped (the
+ * device processes' RLIMIT_FSIZE). */
+static void record_console_log(struct outcome *o, const struct vm *vm)
+{
+	struct stat st;
+
+	if (!vm->cfg->console_log || vm->console_log_fd < 0 || fstat(vm->console_log_fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return;
+	o->console_log_file = true;
+	o->console_log_bytes = (uint64_t)st.st_size;
+	o->console_log_limit = vm->cfg->console_log_limit;
+	o->console_log_truncated = o->console_log_limit && o->console_log_bytes >= o->console_log_limit;
+}
+
 /* The phases of a run: start -> first KVM_RUN -> /init start -> end. */
 static void record_timings(struct outcome *o, const struct timespec *start,
 			   const struct timespec *first_run)
@@ -339,6 +362,7 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	outcome->initramfs_cache_hit = vm->initrd.cache_hit;
 	outcome->ms_initramfs = vm->initrd.ms;
 	outcome->initramfs_bytes = vm->initrd.size;
+	record_console_log(outcome, vm);
 	vm_destroy(vm);
 	free(vm);
 	return r;

@@ -51,6 +51,9 @@ struct vm {
  * the command line asked for, no log (callers that give one set log_fd). */
 void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp);
 
+/* The console log for a device that writes it: the fd, its size limit, whether a terminal. */
+void vm_spawn_log(const struct vm *vm, struct devhost_spawn *sp);
+
 /* Records why the VM ends (the first caller wins) and wakes the supervisor. */
 void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr *why);
 

@@ -42,7 +42,7 @@ int vm_virtio_spawn(struct vm *vm, struct kerr *err)
 			continue;
 		vm_spawn_config(vm, slot_role[i], &sp);
 		if (i == VM_VIRTIO_CONSOLE)
-			sp.log_fd = vm->console_log_fd;
+			vm_spawn_log(vm, &sp);
 		if ((r = devhost_spawn(&vm->virtio[i].host.dev, &sp, err)) < 0)
 			return r;
 	}

@@ -272,6 +272,15 @@ console_scenarios() {
 		log_has 'console.sh: hello through hvc0'
 	check "$level: a line echoed through --stats-socket came back to the guest" \
 		json_has 'relay_reply=ping-through-the-host'
+
+	boot flood "$level" --console-log-limit 1 -- /e2e/flood.sh
+	check "$level: flood.sh exits 0 (status $status)" status_is 0
+	check "$level: a 2 MiB console flood leaves the log at its 1 MiB limit" \
+		[ "$(wc -c < "$out.console")" -eq 1048576 ]
+	check "$level: the results say the console log was truncated" \
+		json_has '"limit_bytes": 1048576, "truncated": true'
+	check "$level: ktstr-vmm warns that the console log reached its limit" \
+		grep -q 'console log reached its limit of 1 MiB' "$out.stderr"
 }
 
 # The guest's core_id of a CPU (its numbering is the kernel's: per package or per AMD node).

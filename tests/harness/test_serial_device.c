@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -38,15 +39,17 @@ static int setup_paths(void **state)
 	return access(devproc_path, X_OK) == 0 ? 0 : -1;
 }
 
-static void rig_start(struct serial_rig *r, enum sandbox_level level)
+/* log_fd: the console log (-1: a fresh temporary file), with vmm's limit and terminal flag. */
+static void rig_start_log(struct serial_rig *r, enum sandbox_level level, int log_fd, uint64_t limit,
+			  bool terminal)
 {
 	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = SANDBOX_ROLE_SERIAL,
-				    .level = level };
+				    .level = level, .log_limit = limit, .log_terminal = terminal };
 	struct sandbox_spec defaults;
 	struct kerr err = { 0 };
 
 	outcome_init(&r->out);
-	r->log_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	r->log_fd = log_fd >= 0 ? log_fd : open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	assert_true(r->log_fd >= 0);
 	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, level);
 	sp.uid = defaults.uid;
@@ -65,6 +68,11 @@ static void rig_start(struct serial_rig *r, enum sandbox_level level)
 		fds[2] = r->ring[i].space_bell;
 		assert_int_equal(ipc_send(&r->dev.ch, IPC_MSG_RING_ATTACH, &a, fds, &err), 0);
 	}
+}
+
+static void rig_start(struct serial_rig *r, enum sandbox_level level)
+{
+	rig_start_log(r, level, -1, 0, false);
 }
 
 /* Writes bytes as the vCPUs would, waiting for room when the device is behind. */
@@ -266,6 +274,68 @@ static void test_hostile_ring_index_reported(void **state)
 	rig_free(&r);
 }
 
+/* The console log stops at its limit (the device's RLIMIT_FSIZE: vmm's --console-log-limit):
+ * exactly that many bytes, the first ones, and the device goes on parsing COM2. */
+static void test_log_limit(void **state)
+{
+	static char text[1 << 16];
+	struct serial_rig r;
+	struct kerr err = { 0 };
+	char head[64];
+	struct stat st;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
+	rig_start_log(&r, SANDBOX_STRICT, -1, 4096, false);
+	for (int i = 0; i < 16; i++)          /* 1 MiB of guest console output */
+		feed(&r, 0, text, sizeof(text));
+	feed_str(&r, 1, "KTSTR_EXIT=5\n");
+	if (rig_finish(&r, &err) < 0)
+		fail_msg("%s", err.msg);
+	assert_true(r.out.have_exit);
+	assert_int_equal(r.out.exit_status, 5);
+	assert_int_equal(fstat(r.log_fd, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	assert_int_equal(pread(r.log_fd, head, sizeof(head), 0), (ssize_t)sizeof(head));
+	assert_memory_equal(head, text, sizeof(head));
+	rig_free(&r);
+}
+
+/* To a terminal, the guest's escape sequences arrive as ^[ text: it cannot retitle, clear or
+ * otherwise drive the user's terminal. Tabs and newlines pass. */
+static void test_log_to_a_terminal(void **state)
+{
+	static const char com1[] = "\x1b]0;pwned\x07\x1b[2Jok\tdone\x7f\r\n";
+	static const char want[] = "^[]0;pwned^G^[[2Jok\tdone^?^M\n";
+	struct serial_rig r;
+	struct kerr err = { 0 };
+	struct termios raw;
+	char got[128] = "";
+	ssize_t n;
+	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), slave;
+
+	(void)state;
+	assert_true(master >= 0);
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(slave >= 0);
+	assert_int_equal(tcgetattr(slave, &raw), 0);
+	cfmakeraw(&raw);                      /* what the device writes, byte for byte */
+	assert_int_equal(tcsetattr(slave, TCSANOW, &raw), 0);
+	rig_start_log(&r, SANDBOX_STANDARD, slave, 0, true);
+	feed_str(&r, 0, com1);
+	feed_str(&r, 1, "KTSTR_EXIT=0\n");
+	if (rig_finish(&r, &err) < 0)
+		fail_msg("%s", err.msg);
+	n = read(master, got, sizeof(got) - 1);
+	assert_int_equal(n, (ssize_t)strlen(want));
+	assert_string_equal(got, want);
+	rig_free(&r);
+	close(master);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -274,6 +344,8 @@ int main(void)
 		cmocka_unit_test(test_flood_stays_bounded_and_sandboxed),
 		cmocka_unit_test(test_long_and_unterminated_results),
 		cmocka_unit_test(test_hostile_ring_index_reported),
+		cmocka_unit_test(test_log_limit),
+		cmocka_unit_test(test_log_to_a_terminal),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);

@@ -128,6 +128,8 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--net=00:00:00:00:00:00", NULL, "is a multicast or zero");
 	expect_usage_error("--include", "/x:/a/../b", "--include: \"/x\" is not HOST or HOST:/GUEST");
 	expect_usage_error("--initramfs-compress", "xz", "--initramfs-compress: \"xz\" is not gzip or none");
+	expect_usage_error("--console-log-limit", "1G", "--console-log-limit: \"1G\" is not a number of MiB");
+	expect_usage_error("--console-log-limit", "2000000", "--console-log-limit: 2000000 is out of range");
 }
 
 /* A disk that cannot be used is refused before any VM exists, naming it and why. */
