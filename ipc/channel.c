@@ -3,7 +3,9 @@
 #include "ipc/channel.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,8 +33,9 @@ void ipc_channel_close(struct ipc_channel *ch)
 	ch->dead = true;
 }
 
-int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
-	     const int *fds, struct kerr *err)
+/* One sendmsg of the message with these flags; -errno (EAGAIN included) on failure. */
+static int send_with(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
+		     const int *fds, int flags, struct kerr *err)
 {
 	char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body)];
 	char cbuf[CMSG_SPACE(sizeof(int) * IPC_MAX_FDS)];
@@ -63,11 +66,50 @@ int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * h.nfds);
 	}
 	do
-		n = sendmsg(ch->fd, &mh, MSG_NOSIGNAL);
+		n = sendmsg(ch->fd, &mh, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return kerr_errno(err, errno, "ipc send %s", ipc_msg_name(type));
 	return 0;
+}
+
+int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
+	     const int *fds, struct kerr *err)
+{
+	return send_with(ch, type, body, fds, 0, err);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0->tv_sec) * 1000 + (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int ipc_send_timed(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
+		   const int *fds, int timeout_ms, struct kerr *err)
+{
+	struct timespec t0;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { .fd = ch->fd, .events = POLLOUT };
+		long left = timeout_ms - ms_since(&t0);
+
+		r = send_with(ch, type, body, fds, MSG_DONTWAIT, err);
+		if (r != -EAGAIN)
+			return r;
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+			return kerr_errno(err, errno, "ipc send %s: poll", ipc_msg_name(type));
+	}
+	if (timeout_ms == 0)
+		return r;   /* EAGAIN: the caller keeps the message for later */
+	return kerr_set(err, ETIMEDOUT, "ipc send %s: the peer read nothing for %d ms",
+			ipc_msg_name(type), timeout_ms);
 }
 
 /* Collects every fd the kernel attached, however the control data is shaped, so that

@@ -19,6 +19,12 @@ void ipc_channel_close(struct ipc_channel *ch);
 int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
 	     const int *fds, struct kerr *err);
 
+/* The same without blocking longer than timeout_ms for the peer to make room: ETIMEDOUT
+ * then, or EAGAIN at once for timeout_ms 0 (nothing was sent). vmm sends to device
+ * processes only this way: no vmm thread may wait on a device that stopped reading. */
+int ipc_send_timed(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
+		   const int *fds, int timeout_ms, struct kerr *err);
+
 /* Receives and validates one message (blocking). Any protocol error closes every fd
  * that arrived and marks the channel dead. EOF returns -ECONNRESET. */
 int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err);

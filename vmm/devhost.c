@@ -47,7 +47,7 @@ static void spawn_args_fill(struct spawn_args *a, const struct devhost_spawn *s)
 
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err)
 {
-	struct spawn_args args;
+	struct spawn_args args = { 0 };
 	struct sandbox_fd_map map[3];
 	struct sandbox_spec spec;
 	unsigned n = 0;
@@ -75,6 +75,14 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	}
 	ipc_channel_init(&d->ch, sv[0]);
 	d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+	return 0;
+}
+
+int devhost_send(struct devhost *d, enum ipc_msg_type type, const void *body, const int *fds,
+		 struct kerr *err)
+{
+	if (ipc_send_timed(&d->ch, type, body, fds, DEVHOST_SEND_MS, err) < 0)
+		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
 	return 0;
 }
 
@@ -178,7 +186,8 @@ int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *o
 		reap(d, 0);   /* already failed, and already reported */
 		return 0;
 	}
-	if ((r = ipc_send(&d->ch, IPC_MSG_SHUTDOWN, &shutdown, NULL, err)) < 0)
+	/* Bounded like every wait here: a device that stopped reading is killed below. */
+	if ((r = ipc_send_timed(&d->ch, IPC_MSG_SHUTDOWN, &shutdown, NULL, timeout_ms, err)) < 0)
 		kerr_wrap(err, "%s device", sandbox_role_name(d->role));
 	while (r == 0 && !done) {
 		long left = remaining_ms(&deadline);

@@ -33,6 +33,12 @@ struct devhost_spawn {
 
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err);
 
+/* Sends a message, waiting at most DEVHOST_SEND_MS for a device that does not read; the
+ * error names the device. The only way vmm sends to a device process. */
+#define DEVHOST_SEND_MS 2000
+int devhost_send(struct devhost *d, enum ipc_msg_type type, const void *body, const int *fds,
+		 struct kerr *err);
+
 /* Waits up to timeout_ms for the next message, which must be of this type; an IPC_MSG_ERROR
  * instead is returned as the error, any other type as EPROTO. On success m owns its fds. */
 int devhost_expect(struct devhost *d, enum ipc_msg_type type, int timeout_ms, struct ipc_msg *m,

@@ -122,7 +122,7 @@ static int send_or_report(struct devhost *d, enum ipc_msg_type type, const void 
 {
 	struct ipc_msg m;
 
-	if (ipc_send(&d->ch, type, body, fds, err) == 0)
+	if (devhost_send(d, type, body, fds, err) == 0)
 		return 0;
 	/* It probably stopped on an earlier request: its error says why. */
 	if (devhost_expect(d, IPC_MSG_INITGEN_DONE, 1000, &m, err) == 0)
@@ -165,7 +165,7 @@ static int run_initgen(struct devhost *d, const struct request *r, int out_fd,
 	struct initgen_ops ops = { .inspect = op_inspect, .add = op_add, .opaque = d };
 	struct ipc_msg msg;
 
-	if (ipc_send(&d->ch, IPC_MSG_INITGEN_BEGIN, &begin, &out_fd, err) < 0 ||
+	if (devhost_send(d, IPC_MSG_INITGEN_BEGIN, &begin, &out_fd, err) < 0 ||
 	    initgen_pack(&r->req, &ops, m, err) < 0 ||
 	    send_or_report(d, IPC_MSG_INITGEN_FINISH, &(struct ipc_empty){ 0 }, NULL, err) < 0 ||
 	    devhost_expect(d, IPC_MSG_INITGEN_DONE, INITGEN_REPLY_MS, &msg, err) < 0)

@@ -52,6 +52,8 @@ static void print_summary(const struct outcome *o)
 		fprintf(stderr, "ktstr-vmm: guest PANIC: %.*s", (int)len, data);
 	if (o->end == VM_END_HOST_ERROR)
 		fprintf(stderr, "ktstr-vmm: %s\n", o->end_detail);
+	for (unsigned i = 0; i < o->n_device_faults; i++)
+		fprintf(stderr, "ktstr-vmm: %s\n", o->device_faults[i]);
 	if (o->console_log_truncated)
 		fprintf(stderr, "ktstr-vmm: warning: the console log reached its limit of %llu MiB "
 			"(--console-log-limit); the guest's later console output was dropped\n",

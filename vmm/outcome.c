@@ -192,6 +192,22 @@ static void write_devices(FILE *f, const struct outcome *o)
 	fputs("],\n", f);
 }
 
+void outcome_add_device_fault(struct outcome *o, const char *what)
+{
+	if (o->n_device_faults < sizeof(o->device_faults) / sizeof(o->device_faults[0]))
+		snprintf(o->device_faults[o->n_device_faults++], sizeof(o->device_faults[0]), "%s", what);
+}
+
+static void write_device_faults(FILE *f, const struct outcome *o)
+{
+	fputs(",\n  \"device_faults\": [", f);
+	for (unsigned i = 0; i < o->n_device_faults; i++) {
+		fputs(i ? ", " : "", f);
+		json_string(f, o->device_faults[i], strlen(o->device_faults[i]));
+	}
+	fputc(']', f);
+}
+
 static void write_body(FILE *f, const struct outcome *o)
 {
 	fprintf(f, "{\n  \"outcome\": \"%s\",\n  \"exit_code\": %d,\n", outcome_name(o),
@@ -228,6 +244,7 @@ static void write_body(FILE *f, const struct outcome *o)
 	if (o->built_initramfs)
 		fprintf(f, ",\n  \"initramfs\": { \"cache_hit\": %s, \"bytes\": %llu }",
 			o->initramfs_cache_hit ? "true" : "false", (unsigned long long)o->initramfs_bytes);
+	write_device_faults(f, o);
 	if (o->console_log_file)
 		fprintf(f, ",\n  \"console_log\": { \"bytes\": %llu, \"limit_bytes\": %llu, "
 			"\"truncated\": %s }", (unsigned long long)o->console_log_bytes,

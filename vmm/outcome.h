@@ -67,9 +67,15 @@ struct outcome {
 	uint64_t console_log_bytes;
 	uint64_t console_log_limit;    /* --console-log-limit in bytes; 0: none */
 	bool console_log_truncated;    /* it reached the limit: later guest output was dropped */
+	char device_faults[OUTCOME_MAX_DEVICES + 1][256];   /* devices that misbehaved at the end */
+	unsigned n_device_faults;
 };
 
 void outcome_init(struct outcome *o);
+
+/* A device that did not finish as asked (killed at the end of the run): kept whatever else
+ * ended the run, so the outcome says which device misbehaved. */
+void outcome_add_device_fault(struct outcome *o, const char *what);
 void outcome_free(struct outcome *o);
 
 /* Takes in one validated message from a device (exit status or text). */

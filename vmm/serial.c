@@ -76,8 +76,8 @@ int serial_host_attach(struct serial_host *s, int timeout_ms, struct kerr *err)
 		struct ipc_ring_attach a = { .ring_id = ids[i], .capacity = ring->capacity };
 		int fds[3] = { ring->memfd, ring->data_bell, ring->space_bell };
 
-		if (ipc_send(&s->dev.ch, IPC_MSG_RING_ATTACH, &a, fds, err) < 0)
-			return kerr_wrap(err, "serial device");
+		if (devhost_send(&s->dev, IPC_MSG_RING_ATTACH, &a, fds, err) < 0)
+			return -1;
 	}
 	return 0;
 }

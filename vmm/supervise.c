@@ -98,31 +98,50 @@ static void pump_virtio(struct vm *vm, struct outcome *o, const struct pollfd *p
 		struct virtio_msg_ctx c = { o, dev };
 		struct kerr e;
 
-		if (!vm->virtio[i].used || !p[i].revents || dev->ch.dead)
+		if (!vm->virtio[i].used || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)) || dev->ch.dead)
 			continue;
 		if (devhost_pump(dev, take_virtio_message, &c, &e) < 0)
 			device_failed(vm, dev, &e);
 	}
 }
 
+/* What vCPUs posted for the virtio devices (START, RESET), sent when each has room. */
+static void flush_virtio(struct vm *vm)
+{
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		struct virtio_host *h = &vm->virtio[i].host;
+		struct kerr e;
+
+		if (vm->virtio[i].used && !h->dev.ch.dead && virtio_host_flush(h, &e) < 0)
+			device_failed(vm, &h->dev, &e);
+	}
+}
+
 static void watch_once(struct vm *vm, struct watch *w, struct outcome *o)
 {
-	struct pollfd p[4 + VM_VIRTIO_SLOTS] = {
+	struct pollfd p[5 + VM_VIRTIO_SLOTS] = {
 		{ .fd = vm->end_event, .events = POLLIN },
 		{ .fd = vm->serial.dev.ch.fd, .events = POLLIN },
 		{ .fd = w->signal_fd, .events = POLLIN },
 		{ .fd = w->timer_fd, .events = POLLIN },
+		{ .fd = vm->work_event, .events = POLLIN },
 	};
 	struct kerr e;
 
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
-		p[4 + i] = (struct pollfd){ .fd = vm->virtio[i].used ? vm->virtio[i].host.dev.ch.fd : -1,
-					    .events = POLLIN };
-	if (poll(p, 4 + VM_VIRTIO_SLOTS, -1) < 0)
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		struct virtio_host *h = &vm->virtio[i].host;
+
+		p[5 + i] = (struct pollfd){ .fd = vm->virtio[i].used ? h->dev.ch.fd : -1,
+					    .events = POLLIN | (virtio_host_pending(h) ? POLLOUT : 0) };
+	}
+	if (poll(p, 5 + VM_VIRTIO_SLOTS, -1) < 0)
 		return;
+	if (p[4].revents & POLLIN)
+		ipc_bell_ack(vm->work_event);
+	flush_virtio(vm);
 	if (p[1].revents && devhost_pump(&vm->serial.dev, take_message, o, &e) < 0)
 		device_failed(vm, &vm->serial.dev, &e);
-	pump_virtio(vm, o, p + 4);
+	pump_virtio(vm, o, p + 5);
 	if (p[2].revents & POLLIN)
 		vm_request_end(vm, VM_END_SIGNAL, NULL);
 	if (p[3].revents & POLLIN)
@@ -153,7 +172,8 @@ static void stop_vcpus(struct vm *vm)
 		vcpu_join(&vm->vcpus[i]);
 }
 
-static void finish_device(struct vm *vm, struct devhost *dev, devhost_msg_fn fn, void *opaque)
+static void finish_device(struct vm *vm, struct outcome *o, struct devhost *dev, devhost_msg_fn fn,
+			  void *opaque)
 {
 	struct kerr e;
 
@@ -162,20 +182,21 @@ static void finish_device(struct vm *vm, struct devhost *dev, devhost_msg_fn fn,
 
 		devhost_describe_exit(dev, how, sizeof(how));
 		kerr_wrap(&e, "%s device process (%s)", sandbox_role_name(dev->role), how);
+		outcome_add_device_fault(o, e.msg);
 		vm_request_end(vm, VM_END_HOST_ERROR, &e);
 	}
 }
 
 /* After the vCPUs stop: the serial device drains its rings and sends the rest; the virtio
- * devices report what they served. */
+ * devices report what they served. Each is given DEVICE_FINISH_MS, then killed. */
 static void finish_devices(struct vm *vm, struct outcome *o)
 {
-	finish_device(vm, &vm->serial.dev, take_message, o);
+	finish_device(vm, o, &vm->serial.dev, take_message, o);
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
 		struct virtio_msg_ctx c = { o, &vm->virtio[i].host.dev };
 
 		if (vm->virtio[i].used)
-			finish_device(vm, &vm->virtio[i].host.dev, take_virtio_message, &c);
+			finish_device(vm, o, &vm->virtio[i].host.dev, take_virtio_message, &c);
 	}
 }
 

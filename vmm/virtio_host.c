@@ -16,22 +16,53 @@ void virtio_host_init(struct virtio_host *h)
 	h->dev.pid = -1;
 	h->dev.pidfd = -1;
 	h->dev.ch.fd = -1;
-	h->irqfd = h->status_memfd = -1;
+	h->irqfd = h->status_memfd = h->wake_fd = -1;
 	for (unsigned i = 0; i < IPC_VIRTIO_MAX_QUEUES; i++)
 		h->kick[i] = -1;
-	pthread_mutex_init(&h->send_lock, NULL);
+	pthread_mutex_init(&h->pending_lock, NULL);
 }
 
-/* A send from a vCPU thread. A failure means the device is gone, which the supervisor sees
- * on the channel and reports; the vCPU carries on. */
-static void send_locked(struct virtio_host *h, enum ipc_msg_type type, const void *body)
+/* From a vCPU thread: only memory and an eventfd write, never the device's socket. */
+static void post(struct virtio_host *h, bool reset, const struct ipc_virtio_start *start)
 {
-	struct kerr ignored;
+	pthread_mutex_lock(&h->pending_lock);
+	if (reset) {
+		h->pending_reset = true;
+		h->pending_start = false;
+	} else {
+		h->pending_start = true;
+		h->pending_msg = *start;
+	}
+	pthread_mutex_unlock(&h->pending_lock);
+	if (h->wake_fd >= 0)
+		ipc_bell_ring(h->wake_fd);
+}
 
-	pthread_mutex_lock(&h->send_lock);
-	if (!h->dev.ch.dead)
-		ipc_send(&h->dev.ch, type, body, NULL, &ignored);
-	pthread_mutex_unlock(&h->send_lock);
+int virtio_host_flush(struct virtio_host *h, struct kerr *err)
+{
+	struct ipc_empty e = { 0 };
+	int r = 0;
+
+	pthread_mutex_lock(&h->pending_lock);
+	if (h->pending_reset && (r = ipc_send_timed(&h->dev.ch, IPC_MSG_VIRTIO_RESET, &e, NULL, 0, err)) == 0)
+		h->pending_reset = false;
+	if (r == 0 && h->pending_start &&
+	    (r = ipc_send_timed(&h->dev.ch, IPC_MSG_VIRTIO_START, &h->pending_msg, NULL, 0, err)) == 0)
+		h->pending_start = false;
+	pthread_mutex_unlock(&h->pending_lock);
+	if (r == -EAGAIN)
+		return 1;
+	return r < 0 ? kerr_wrap(err, "%s device", sandbox_role_name(h->dev.role)) : 0;
+}
+
+bool virtio_host_pending(struct virtio_host *h)
+{
+	bool p;
+
+	pthread_mutex_lock(&h->pending_lock);
+	p = h->pending_reset || h->pending_start;
+	pthread_mutex_unlock(&h->pending_lock);
+	return p;
 }
 
 static void on_driver_ok(void *opaque, const struct virtio_mmio *m)
@@ -49,15 +80,13 @@ static void on_driver_ok(void *opaque, const struct virtio_mmio *m)
 						       .desc = q->desc, .driver = q->driver,
 						       .device = q->device };
 	}
-	send_locked(h, IPC_MSG_VIRTIO_START, &s);
+	post(h, false, &s);
 }
 
 static void on_reset(void *opaque, const struct virtio_mmio *m)
 {
-	struct ipc_empty e = { 0 };
-
 	(void)m;
-	send_locked(opaque, IPC_MSG_VIRTIO_RESET, &e);
+	post(opaque, true, NULL);
 }
 
 static void on_notify(void *opaque, unsigned queue)
@@ -77,7 +106,7 @@ static int send_guest_ram(struct virtio_host *h, const struct guest_memory *mem,
 	for (unsigned i = 0; i < mem->nregions; i++)
 		g.regions[i] = (struct ipc_ram_region){ mem->regions[i].gpa, mem->regions[i].size,
 							mem->regions[i].offset };
-	return ipc_send(&h->dev.ch, IPC_MSG_GUEST_RAM, &g, &mem->memfd, err);
+	return devhost_send(&h->dev, IPC_MSG_GUEST_RAM, &g, &mem->memfd, err);
 }
 
 static int create_status_page(struct virtio_host *h, struct kerr *err)
@@ -97,26 +126,30 @@ static int create_status_page(struct virtio_host *h, struct kerr *err)
 	return 0;
 }
 
-static int give_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *err)
+/* Non-blocking, as the device must find them (it may not change file flags itself). */
+static int create_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *err)
 {
-	struct ipc_empty e = { 0 };
-	int fds[2];
-
 	h->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (h->irqfd < 0)
 		return kerr_errno(err, errno, "eventfd for interrupts");
-	fds[0] = h->irqfd;
-	fds[1] = h->status_memfd;
-	if (ipc_send(&h->dev.ch, IPC_MSG_VIRTIO_IRQ, &e, fds, err) < 0)
-		return -err->code;
+	for (unsigned q = 0; q < nqueues; q++)
+		if ((h->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0)
+			return kerr_errno(err, errno, "eventfd for queue %u", q);
+	return 0;
+}
+
+static int give_eventfds(struct virtio_host *h, unsigned nqueues, struct kerr *err)
+{
+	struct ipc_empty e = { 0 };
+	int fds[2] = { h->irqfd, h->status_memfd };
+
+	if (devhost_send(&h->dev, IPC_MSG_VIRTIO_IRQ, &e, fds, err) < 0)
+		return -1;
 	for (unsigned q = 0; q < nqueues; q++) {
 		struct ipc_virtio_kick k = { .queue = q };
 
-		h->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (h->kick[q] < 0)
-			return kerr_errno(err, errno, "eventfd for queue %u", q);
-		if (ipc_send(&h->dev.ch, IPC_MSG_VIRTIO_KICK, &k, &h->kick[q], err) < 0)
-			return -err->code;
+		if (devhost_send(&h->dev, IPC_MSG_VIRTIO_KICK, &k, &h->kick[q], err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -127,10 +160,10 @@ static int send_setup(struct virtio_host *h, const struct guest_memory *mem,
 	int r;
 
 	if ((r = send_guest_ram(h, mem, err)) < 0 ||
-	    (r = ipc_send(&h->dev.ch, role->setup_type, role->setup_body, role->setup_fds, err)) < 0)
+	    (r = devhost_send(&h->dev, role->setup_type, role->setup_body, role->setup_fds, err)) < 0)
 		return r;
 	if (role->extra_type)
-		return ipc_send(&h->dev.ch, role->extra_type, role->extra_body, role->extra_fds, err);
+		return devhost_send(&h->dev, role->extra_type, role->extra_body, role->extra_fds, err);
 	return 0;
 }
 
@@ -146,15 +179,17 @@ int virtio_host_setup(struct virtio_host *h, const struct guest_memory *mem,
 
 	if ((r = devhost_wait_hello(&h->dev, timeout_ms, err)) < 0)
 		return r;
-	if (send_setup(h, mem, role, err) < 0)
-		return kerr_wrap(err, "%s device", name);
+	if ((r = send_setup(h, mem, role, err)) < 0)
+		return r;
 	if ((r = devhost_expect(&h->dev, IPC_MSG_VIRTIO_IDENTITY, timeout_ms, &m, err)) < 0)
 		return r;
 	if (m.body.virtio_identity.device_id != role->device_id)
 		return kerr_set(err, EPROTO, "%s device: it says it is virtio device %u, not %u", name,
 				m.body.virtio_identity.device_id, role->device_id);
-	if (create_status_page(h, err) < 0 || give_eventfds(h, m.body.virtio_identity.num_queues, err) < 0)
+	if (create_status_page(h, err) < 0 || create_eventfds(h, m.body.virtio_identity.num_queues, err) < 0)
 		return kerr_wrap(err, "%s device", name);
+	if (give_eventfds(h, m.body.virtio_identity.num_queues, err) < 0)
+		return -1;
 	virtio_mmio_init(&h->regs, &m.body.virtio_identity, h->status_page, &ops, h);
 	h->regs_ready = true;
 	return 0;
@@ -207,5 +242,5 @@ void virtio_host_destroy(struct virtio_host *h)
 		close(h->status_memfd);
 	if (h->status_page)
 		munmap(h->status_page, IPC_VIRTIO_STATUS_PAGE);
-	pthread_mutex_destroy(&h->send_lock);
+	pthread_mutex_destroy(&h->pending_lock);
 }

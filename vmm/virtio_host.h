@@ -22,7 +22,13 @@ struct virtio_host {
 	struct devhost dev;
 	struct virtio_mmio regs;
 	bool regs_ready;
-	pthread_mutex_t send_lock;       /* vCPU threads send START/RESET */
+	/* What the driver did, for the device: vCPU threads post it, the supervisor sends it
+	 * (virtio_host_flush), so no vCPU ever waits on a device that stopped reading. Coalesced:
+	 * the latest START, after a RESET if one came since the last send. */
+	pthread_mutex_t pending_lock;
+	bool pending_reset, pending_start;
+	struct ipc_virtio_start pending_msg;
+	int wake_fd;                     /* rung when something is posted; -1: nobody to wake */
 	int kick[IPC_VIRTIO_MAX_QUEUES];
 	int irqfd;
 	int status_memfd;
@@ -58,6 +64,11 @@ int virtio_host_start(struct virtio_host *h, const struct devhost_spawn *spawn,
  * QueueNotify, the irqfd on gsi. */
 int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *mmio, uint64_t base,
 		     unsigned gsi, struct kerr *err);
+
+/* Sends what vCPUs posted, without waiting: 0 when nothing is left, 1 when the device has
+ * no room yet (poll its channel for POLLOUT and call again), <0 when the channel failed. */
+int virtio_host_flush(struct virtio_host *h, struct kerr *err);
+bool virtio_host_pending(struct virtio_host *h);
 
 /* A message from the device while it runs (stats); anything unexpected is ignored. */
 void virtio_host_take(struct virtio_host *h, const struct ipc_msg *m);

@@ -265,6 +265,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	vm->topo = cfg->topo;
 	pthread_mutex_init(&vm->end_lock, NULL);
 	vm->end_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->work_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 }
 
 static void vm_destroy(struct vm *vm)
@@ -286,6 +287,8 @@ static void vm_destroy(struct vm *vm)
 	guest_memory_destroy(&vm->mem);
 	if (vm->end_event >= 0)
 		close(vm->end_event);
+	if (vm->work_event >= 0)
+		close(vm->work_event);
 	pthread_mutex_destroy(&vm->end_lock);
 }
 
@@ -337,7 +340,7 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	if (!vm)
 		return kerr_set(err, ENOMEM, "allocate the VM");
 	vm_init(vm, cfg);
-	if (vm->end_event < 0)
+	if (vm->end_event < 0 || vm->work_event < 0)
 		r = kerr_errno(err, errno, "eventfd");
 	if (r == 0 && cfg->have_disk)
 		r = disk_open(&cfg->disk, &vm->disk_fd, &vm->disk_msg, err);

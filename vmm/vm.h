@@ -44,6 +44,7 @@ struct vm {
 	pthread_mutex_t end_lock;
 	struct kerr end_err;           /* what went wrong, for VM_END_HOST_ERROR */
 	int end_event;                 /* eventfd: wakes the supervisor */
+	int work_event;                /* eventfd: a vCPU posted something for a device */
 	struct outcome outcome;
 };
 

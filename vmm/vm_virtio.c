@@ -122,6 +122,7 @@ int vm_virtio_wire(struct vm *vm, struct kerr *err)
 
 		if (!vm->virtio[i].used)
 			continue;
+		vm->virtio[i].host.wake_fd = vm->work_event;   /* the supervisor sends what vCPUs post */
 		r = virtio_host_wire(&vm->virtio[i].host, &vm->kvm, &vm->mmio, slot_base(i),
 				     slot_gsi[i], err);
 		if (r < 0)

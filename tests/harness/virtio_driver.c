@@ -41,9 +41,17 @@ uint32_t vdrv_reg_read(struct vdrv *d, uint64_t off)
 	return v;
 }
 
+/* As a vCPU writes, then as vmm's supervisor sends what the write posted (START, RESET). */
 void vdrv_reg_write(struct vdrv *d, uint64_t off, uint32_t v)
 {
+	struct kerr err = { 0 };
+	int r;
+
 	virtio_mmio_access(&d->h.regs, off, true, (uint8_t *)&v, 4);
+	for (int tries = 0; (r = virtio_host_flush(&d->h, &err)) == 1 && tries < 1000; tries++)
+		usleep(1000);
+	if (r != 0)
+		fail_msg("sending what the write posted: %s", r < 0 ? err.msg : "no room for a second");
 }
 
 uint8_t vdrv_config8(struct vdrv *d, unsigned off)

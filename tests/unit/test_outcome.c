@@ -167,6 +167,11 @@ static void test_results_file(void **state)
 	give_text(&o, IPC_TEXT_RESULT, "{\"ok\": true}\n", true);
 	give_text(&o, IPC_TEXT_PANIC, "boom\n", true);
 	o.ms_to_first_run = 1.5;
+	outcome_add_device_fault(&o, "blk device process (killed by signal 9 (Killed)): blk device: "
+				 "did not finish within 3000 ms");
+	o.console_log_file = true;
+	o.console_log_bytes = o.console_log_limit = 1 << 20;
+	o.console_log_truncated = true;
 	assert_int_equal(outcome_write_json(&o, path, &err), 0);
 	json = read_all(path);
 	assert_non_null(strstr(json, "\"outcome\": \"exited\""));
@@ -178,6 +183,10 @@ static void test_results_file(void **state)
 	assert_non_null(strstr(json, "\"truncated\": false"));
 	assert_non_null(strstr(json, "\"start_to_first_run\": 1.500"));
 	assert_non_null(strstr(json, "\"first_run_to_init\": null"));   /* never seen: not 0 */
+	assert_non_null(strstr(json, "\"device_faults\": [\"blk device process (killed by signal 9 "
+				     "(Killed)): blk device: did not finish within 3000 ms\"]"));
+	assert_non_null(strstr(json, "\"console_log\": { \"bytes\": 1048576, \"limit_bytes\": 1048576, "
+				     "\"truncated\": true }"));
 	assert_int_equal(access(tmp, F_OK), -1);
 	unlink(path);
 	/* an unwritable place is an error naming the file, and leaves nothing behind */
