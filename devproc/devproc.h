@@ -19,11 +19,6 @@ struct devproc_ctx {
  * device goes on. No log: nothing happens. To a terminal, control bytes go as ^X. */
 void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len);
 
-/* The guest's bytes made safe for a terminal: every C0 control byte but tab and newline,
- * and DEL, as caret notation (ESC as "^["), so the guest cannot drive the user's terminal
- * with escape sequences. out holds at least 2 * len bytes; returns the bytes written. */
-size_t devproc_log_visible(const uint8_t *in, size_t len, char *out);
-
 typedef int (*devproc_role_fn)(struct devproc_ctx *ctx, struct kerr *err);
 
 int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err);

@@ -6,23 +6,6 @@
 
 #define VISIBLE_CHUNK 2048   /* guest bytes made visible per write to a terminal */
 
-size_t devproc_log_visible(const uint8_t *in, size_t len, char *out)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		uint8_t c = in[i];
-
-		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
-			out[o++] = '^';
-			out[o++] = (char)(c ^ 0x40);   /* 0x1b -> '[', 0x7f -> '?' */
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	return o;
-}
-
 static void write_all(struct devproc_ctx *ctx, const char *p, size_t len)
 {
 	while (ctx->log_fd >= 0 && len > 0) {
@@ -51,7 +34,7 @@ void devproc_log(struct devproc_ctx *ctx, const void *buf, size_t len)
 	while (len > 0) {
 		size_t n = len < VISIBLE_CHUNK ? len : VISIBLE_CHUNK;
 
-		write_all(ctx, visible, devproc_log_visible(p, n, visible));
+		write_all(ctx, visible, ipc_visible(p, n, visible));
 		p += n;
 		len -= n;
 	}

@@ -7,5 +7,6 @@
 #include "ipc/err.h"
 #include "ipc/msg.h"
 #include "ipc/ring.h"
+#include "ipc/visible.h"
 
 #endif

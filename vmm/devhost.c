@@ -2,6 +2,7 @@
 #include "vmm/devhost.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,16 +52,25 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	struct sandbox_fd_map map[3];
 	struct sandbox_spec spec;
 	unsigned n = 0;
-	int sv[2], r;
+	int sv[2], errp[2], r;
 
 	spawn_args_fill(&args, s);
 	memset(d, 0, sizeof(*d));
 	d->role = s->role;
 	d->pid = -1;
 	d->pidfd = -1;
-	if ((r = ipc_channel_pair(sv, err)) < 0)
+	d->err_fd = -1;
+	/* Its stderr is a pipe vmm reads: the user's terminal is not the device's to write. */
+	if (pipe2(errp, O_CLOEXEC) < 0)
+		return kerr_errno(err, errno, "%s device: pipe for its stderr", sandbox_role_name(s->role));
+	if ((r = ipc_channel_pair(sv, err)) < 0) {
+		close(errp[0]);
+		close(errp[1]);
 		return r;
-	map[n++] = (struct sandbox_fd_map){ 2, 2 };
+	}
+	d->err_fd = errp[0];
+	fcntl(d->err_fd, F_SETFL, O_NONBLOCK);
+	map[n++] = (struct sandbox_fd_map){ errp[1], 2 };
 	map[n++] = (struct sandbox_fd_map){ sv[1], IPC_FD_CHANNEL };
 	if (s->log_fd >= 0)
 		map[n++] = (struct sandbox_fd_map){ s->log_fd, IPC_FD_LOG };
@@ -69,6 +79,7 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	spec.gid = s->gid;
 	r = sandbox_spawn(&spec, s->devproc_path, args.argv, map, n, &d->pid, err);
 	close(sv[1]);
+	close(errp[1]);
 	if (r < 0) {
 		close(sv[0]);
 		return kerr_wrap(err, "%s device", sandbox_role_name(s->role));
@@ -153,10 +164,38 @@ static long remaining_ms(const struct timespec *deadline)
 	return (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
 }
 
+static void relay_stderr(struct devhost *d)
+{
+	static const char prefix[] = "ktstr-devproc[";
+	uint8_t buf[DEVHOST_STDERR_MAX];
+	char shown[2 * DEVHOST_STDERR_MAX];
+	ssize_t n;
+	size_t len, start = 0;
+
+	if (d->err_fd < 0)
+		return;
+	n = read(d->err_fd, buf, sizeof(buf));
+	close(d->err_fd);
+	d->err_fd = -1;
+	if (n <= 0)
+		return;
+	len = ipc_visible(buf, (size_t)n, shown);
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && shown[i] != '\n')
+			continue;
+		if (i > start)
+			fprintf(stderr, "%s%s]: %.*s\n", prefix, sandbox_role_name(d->role), (int)(i - start),
+				shown + start);
+		start = i + 1;
+	}
+}
+
 static void reap(struct devhost *d, long timeout_ms)
 {
-	if (d->reaped || d->pid <= 0)
+	if (d->reaped || d->pid <= 0) {
+		relay_stderr(d);
 		return;
+	}
 	/* Without a pidfd there is no way to wait with a timeout: end it at once. */
 	if (d->pidfd < 0 || wait_readable(d->pidfd, timeout_ms > 0 ? (int)timeout_ms : 0) <= 0)
 		kill(d->pid, SIGKILL);
@@ -166,6 +205,7 @@ static void reap(struct devhost *d, long timeout_ms)
 	if (d->pidfd >= 0)
 		close(d->pidfd);
 	d->pidfd = -1;
+	relay_stderr(d);
 }
 
 int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *opaque,

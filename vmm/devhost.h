@@ -15,6 +15,7 @@ struct devhost {
 	enum sandbox_role role;
 	pid_t pid;
 	int pidfd;               /* readable once the process has exited */
+	int err_fd;              /* its stderr (a pipe, never the user's terminal); -1: none */
 	struct ipc_channel ch;
 	bool reaped;
 	int wait_status;
@@ -57,6 +58,10 @@ int devhost_pump(struct devhost *d, devhost_msg_fn fn, void *opaque, struct kerr
  * (killing it past the timeout). */
 int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *opaque,
 		   struct kerr *err);
+
+/* What the device wrote to its stderr (usage errors, sanitizer reports), relayed to vmm's
+ * with its role named and control bytes made visible; done when the process is reaped. */
+#define DEVHOST_STDERR_MAX 16384
 
 /* Kills and reaps without asking (error paths). */
 void devhost_kill(struct devhost *d);

@@ -51,6 +51,7 @@ int serial_host_spawn(struct serial_host *s, struct kvm_vm *kvm, const atomic_bo
 	s->stopping = stopping;
 	s->dev.pid = -1;
 	s->dev.pidfd = -1;
+	s->dev.err_fd = -1;
 	s->dev.ch.fd = -1;
 	for (int i = 0; i < 2; i++) {
 		s->com[i].host = s;

@@ -15,6 +15,7 @@ void virtio_host_init(struct virtio_host *h)
 	memset(h, 0, sizeof(*h));
 	h->dev.pid = -1;
 	h->dev.pidfd = -1;
+	h->dev.err_fd = -1;
 	h->dev.ch.fd = -1;
 	h->irqfd = h->status_memfd = h->wake_fd = -1;
 	for (unsigned i = 0; i < IPC_VIRTIO_MAX_QUEUES; i++)

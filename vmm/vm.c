@@ -255,6 +255,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	vm->mem.memfd = -1;
 	vm->serial.dev.pid = -1;
 	vm->serial.dev.pidfd = -1;
+	vm->serial.dev.err_fd = -1;
 	vm->serial.dev.ch.fd = -1;
 	for (int i = 0; i < 2; i++)
 		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =

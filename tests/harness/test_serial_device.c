@@ -336,6 +336,36 @@ static void test_log_to_a_terminal(void **state)
 	close(master);
 }
 
+/* A device's stderr is a pipe vmm reads, never vmm's own (the user's terminal): what it
+ * writes there (here --sandbox off's warning) comes out on vmm's stderr, its role named. */
+static void test_stderr_is_relayed_not_shared(void **state)
+{
+	char path[64], link[64] = "", out[4096] = "";
+	struct serial_rig r;
+	struct kerr err = { 0 };
+	int saved = dup(2), tmp = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	(void)state;
+	assert_true(saved >= 0 && tmp >= 0);
+	assert_int_equal(dup2(tmp, 2), 2);
+	rig_start(&r, SANDBOX_OFF);
+	snprintf(path, sizeof(path), "/proc/%d/fd/2", (int)r.dev.pid);
+	assert_true(readlink(path, link, sizeof(link) - 1) > 0);
+	feed_str(&r, 1, "KTSTR_EXIT=0\n");
+	if (rig_finish(&r, &err) < 0) {
+		dup2(saved, 2);
+		fail_msg("%s", err.msg);
+	}
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	assert_true(pread(tmp, out, sizeof(out) - 1, 0) > 0);
+	close(tmp);
+	assert_non_null(strstr(link, "pipe:"));
+	if (!strstr(out, "ktstr-devproc[serial]: ktstr-devproc[serial]: WARNING: --sandbox off"))
+		fail_msg("vmm's stderr: \"%s\"", out);
+	rig_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +376,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_ring_index_reported),
 		cmocka_unit_test(test_log_limit),
 		cmocka_unit_test(test_log_to_a_terminal),
+		cmocka_unit_test(test_stderr_is_relayed_not_shared),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
