@@ -151,6 +151,12 @@ $(FUZZ_DIR)/fuzz_tlv: tests/fuzz/fuzz_tlv.c devproc/tlv_parser.c ipc/tlv.c
 $(FUZZ_DIR)/fuzz_elf_deps: tests/fuzz/fuzz_elf_deps.c initgen/elf_deps.c ipc/msg.c ipc/tlv.c ipc/err.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lelf
+$(FUZZ_DIR)/fuzz_serial_parser: tests/fuzz/fuzz_serial_parser.c devproc/serial_parser.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
+$(FUZZ_DIR)/fuzz_register_models: tests/fuzz/fuzz_register_models.c vmm/io_bus.c vmm/uart.c vmm/virtio_mmio.c
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lpthread
 fuzz: $(FUZZERS)
 run-fuzz: fuzz
 	@set -e; for f in $(FUZZERS); do \
