@@ -8,7 +8,6 @@
 #include "devproc/serial_parser.h"
 
 struct tally {
-	size_t fed;
 	size_t text;
 	bool open[IPC_TEXT_KIND_END];
 };
