@@ -127,8 +127,13 @@ $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o 
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
+# A device process taken over by the guest, for the harness tests (tests/harness/attacker_devproc.c).
+ATTACKER := $(O)/tests/attacker-devproc
+$(ATTACKER): $(O)/obj/tests/harness/attacker_devproc.o $(LIBPOLICY) $(LIBIPC)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
 
-unit-tests: $(UNIT_TESTS) $(PROBE) $(VMM) $(DEVPROC) $(GUEST_INIT)
+unit-tests: $(UNIT_TESTS) $(PROBE) $(ATTACKER) $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 # Tests find the binaries they drive through KTSTR_BUILD.
 run-unit: unit-tests

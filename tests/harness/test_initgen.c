@@ -248,6 +248,28 @@ static void test_hostile_payloads(void **state)
 	expect_refused(path, says);
 }
 
+/* An initgen taken over through a hostile ELF (tests/harness/attacker_devproc.c) claims
+ * 4096 bytes but wrote 512: vmm believes the file, not the claim, and stops. */
+static void test_lying_initgen(void **state)
+{
+	char *argv[] = { S("ktstr-vmm"), S("--kernel"), S("/nonexistent"), S("--"), S("gzip"), NULL };
+	const char *build = getenv("KTSTR_BUILD") ? getenv("KTSTR_BUILD") : "build";
+	char liar[PATH_MAX + 64];
+	struct vmm_config cfg;
+	struct initramfs ir;
+	struct kerr err = { 0 };
+
+	(void)state;
+	assert_int_equal(sh("mkdir -p %s/lying-done && ln -sf %s/tests/attacker-devproc %s/lying-done/ktstr-devproc "
+			    "&& ln -sf %s/ktstr-init %s/lying-done/ktstr-init", work, build, work, build, work), 0);
+	snprintf(liar, sizeof(liar), "%s/lying-done/ktstr-devproc", work);
+	config(&cfg, argv);
+	cfg.devproc_path = liar;
+	assert_true(initramfs_prepare(&cfg, &ir, &err) < 0);
+	if (!strstr(err.msg, "initgen reported an archive of 4096 bytes, but it wrote 512"))
+		fail_msg("unexpected error: %s", err.msg);
+}
+
 static void test_cache(void **state)
 {
 	char *argv[] = { S("ktstr-vmm"), S("--kernel"), S("/nonexistent"), S("--"), S("gzip"), NULL };
@@ -350,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_system_binary),
 		cmocka_unit_test(test_origin_runpath_rpath),
 		cmocka_unit_test(test_hostile_payloads),
+		cmocka_unit_test(test_lying_initgen),
 		cmocka_unit_test(test_cache),
 		cmocka_unit_test(test_concurrent_builders),
 		cmocka_unit_test(test_initgen_is_sandboxed),

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -366,6 +367,83 @@ static void test_stderr_is_relayed_not_shared(void **state)
 	rig_free(&r);
 }
 
+/* A device process the guest took over (tests/harness/attacker_devproc.c), in the real strict
+ * sandbox of the serial role, started by vmm's devhost code: MODE/ktstr-devproc. */
+static void spawn_attacker(struct devhost *d, const char *mode, char *dir, size_t size)
+{
+	const char *build = getenv("KTSTR_BUILD") ? getenv("KTSTR_BUILD") : "build";
+	struct devhost_spawn sp = { .role = SANDBOX_ROLE_SERIAL, .level = SANDBOX_STRICT, .log_fd = -1 };
+	char path[PATH_MAX + 32], target[PATH_MAX];
+	struct sandbox_spec defaults;
+	struct kerr err = { 0 };
+
+	snprintf(dir, size, "/tmp/ktstr-attacker-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, mode);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/%s/ktstr-devproc", dir, mode);
+	assert_non_null(realpath(build, target));
+	strncat(target, "/tests/attacker-devproc", sizeof(target) - strlen(target) - 1);
+	assert_int_equal(symlink(target, path), 0);
+	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, SANDBOX_STRICT);
+	sp.devproc_path = path;
+	sp.uid = defaults.uid;
+	sp.gid = defaults.gid;
+	if (devhost_spawn(d, &sp, &err) < 0 || devhost_wait_hello(d, 5000, &err) < 0)
+		fail_msg("start the attacker: %s", err.msg);
+	assert_int_equal(status_value(d->pid, "Seccomp"), 2);   /* it really is sandboxed */
+}
+
+static void remove_attacker(const char *dir, const char *mode)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s/ktstr-devproc", dir, mode);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", dir, mode);
+	rmdir(path);
+	rmdir(dir);
+}
+
+/* A forged datagram is refused with what was wrong, and the channel is not used again. */
+static void test_forged_message_refused(void **state)
+{
+	char dir[64];
+	struct devhost d;
+	struct kerr err = { 0 };
+
+	(void)state;
+	spawn_attacker(&d, "forged", dir, sizeof(dir));
+	assert_true(devhost_pump(&d, take, NULL, &err) < 0);
+	if (!strstr(err.msg, "serial device") || !strstr(err.msg, "bad magic"))
+		fail_msg("unexpected error: %s", err.msg);
+	assert_true(d.ch.dead);
+	devhost_kill(&d);
+	remove_attacker(dir, "forged");
+}
+
+/* A device that stops reading: the end of the run is bounded and the device killed. */
+static void test_mute_device_killed_in_time(void **state)
+{
+	char dir[64];
+	struct devhost d;
+	struct kerr err = { 0 };
+	struct timespec t0, t1;
+	long ms;
+
+	(void)state;
+	spawn_attacker(&d, "mute", dir, sizeof(dir));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(devhost_finish(&d, 500, take, NULL, &err) < 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	if (!strstr(err.msg, "serial device: did not finish within 500 ms") || ms > 1500)
+		fail_msg("after %ld ms: %s", ms, err.msg);
+	assert_true(WIFSIGNALED(d.wait_status));
+	assert_int_equal(WTERMSIG(d.wait_status), SIGKILL);
+	remove_attacker(dir, "mute");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +455,8 @@ int main(void)
 		cmocka_unit_test(test_log_limit),
 		cmocka_unit_test(test_log_to_a_terminal),
 		cmocka_unit_test(test_stderr_is_relayed_not_shared),
+		cmocka_unit_test(test_forged_message_refused),
+		cmocka_unit_test(test_mute_device_killed_in_time),
 	};
 
 	return cmocka_run_group_tests(tests, setup_paths, NULL);
