@@ -156,7 +156,7 @@ int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err)
 	if (ch->dead)
 		return kerr_set(err, EPIPE, "ipc channel already closed");
 	do
-		n = recvmsg(ch->fd, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(ch->fd, &mh, MSG_CMSG_CLOEXEC | MSG_TRUNC);   /* n: the datagram's real size */
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return kerr_errno(err, errno, "ipc receive");
@@ -169,8 +169,11 @@ int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err)
 		for (unsigned i = 0; i < nfds; i++)
 			close(fds[i]);
 		ch->dead = true;
-		return kerr_set(err, EPROTO, "ipc message truncated (%zd bytes, flags 0x%x)",
-				n, mh.msg_flags);
+		if (mh.msg_flags & MSG_TRUNC)
+			return kerr_set(err, EPROTO, "ipc datagram of %zd bytes, longer than any message "
+					"(%zu at most)", n, sizeof(struct ipc_hdr) + sizeof(union ipc_body));
+		return kerr_set(err, EPROTO, "ipc datagram with more fds or control data than any "
+				"message carries (flags 0x%x)", mh.msg_flags);
 	}
 	r = ipc_msg_decode(buf, (size_t)n, fds, nfds, out, err);
 	if (r < 0)

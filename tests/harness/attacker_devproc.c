@@ -3,12 +3,14 @@
  * enters the real sandbox of its role and then misbehaves as its directory's name says:
  *   lying-done  (initgen) answers every request, writes 512 bytes and claims 4096
  *   forged      sends its hello, then a datagram with a forged header
+ *   oversized   sends its hello, then a 64 KiB datagram
  *   mute        sends its hello, then never reads again
  * so that the tests can show vmm ends each case in time and says what happened. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,10 +85,12 @@ static int lying_initgen(struct ipc_channel *ch, struct kerr *err)
 	}
 }
 
-static int forged(struct ipc_channel *ch)
+static int forged(struct ipc_channel *ch, bool oversized)
 {
+	static char big[65536];
 	struct ipc_hdr h = { .magic = IPC_MAGIC ^ 1, .version = IPC_VERSION, .type = IPC_MSG_DONE };
-	struct iovec iov = { .iov_base = &h, .iov_len = sizeof(h) };
+	struct iovec iov = { .iov_base = oversized ? (void *)big : (void *)&h,
+			     .iov_len = oversized ? sizeof(big) : sizeof(h) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	return sendmsg(ch->fd, &mh, 0) < 0 ? -1 : 0;
@@ -113,8 +117,9 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(mode, "lying-done") == 0)
 		return lying_initgen(&ch, &err) < 0;
-	if (strcmp(mode, "forged") == 0 && forged(&ch) < 0)
+	if ((strcmp(mode, "forged") == 0 || strcmp(mode, "oversized") == 0) &&
+	    forged(&ch, strcmp(mode, "oversized") == 0) < 0)
 		return 1;
 	for (;;)
-		poll(NULL, 0, -1);   /* mute, and forged once it has sent its datagram (poll: allowed) */
+		poll(NULL, 0, -1);   /* mute, and the forgers once they have sent (poll: allowed) */
 }

@@ -405,21 +405,28 @@ static void remove_attacker(const char *dir, const char *mode)
 	rmdir(dir);
 }
 
-/* A forged datagram is refused with what was wrong, and the channel is not used again. */
-static void test_forged_message_refused(void **state)
+/* A forged or oversized datagram is refused with what was wrong, and the channel is not
+ * used again. */
+static void expect_refused_datagram(const char *mode, const char *says)
 {
 	char dir[64];
 	struct devhost d;
 	struct kerr err = { 0 };
 
-	(void)state;
-	spawn_attacker(&d, "forged", dir, sizeof(dir));
+	spawn_attacker(&d, mode, dir, sizeof(dir));
 	assert_true(devhost_pump(&d, take, NULL, &err) < 0);
-	if (!strstr(err.msg, "serial device") || !strstr(err.msg, "bad magic"))
-		fail_msg("unexpected error: %s", err.msg);
+	if (!strstr(err.msg, "serial device") || !strstr(err.msg, says))
+		fail_msg("%s: unexpected error: %s", mode, err.msg);
 	assert_true(d.ch.dead);
 	devhost_kill(&d);
-	remove_attacker(dir, "forged");
+	remove_attacker(dir, mode);
+}
+
+static void test_forged_message_refused(void **state)
+{
+	(void)state;
+	expect_refused_datagram("forged", "bad magic");
+	expect_refused_datagram("oversized", "ipc datagram of 65536 bytes, longer than any message");
 }
 
 /* A device that stops reading: the end of the run is bounded and the device killed. */

@@ -153,7 +153,7 @@ static void test_oversized(void **state)
 	(void)state;
 	build_raw(buf, IPC_MSG_GUEST_EXIT, sizeof(struct ipc_guest_exit), 0);
 	expect_rejected(buf, sizeof(struct ipc_hdr) + sizeof(struct ipc_guest_exit) + 1, 0, "body of");
-	expect_rejected(buf, sizeof(buf), 0, "truncated");
+	expect_rejected(buf, sizeof(buf), 0, "longer than any message");
 }
 
 static void test_wrong_type_version_magic(void **state)
@@ -186,7 +186,8 @@ static void test_wrong_fd_count(void **state)
 	expect_rejected(buf, sizeof(buf), 4, "4 fds received");
 	build_raw(buf, IPC_MSG_RING_ATTACH, sizeof(ra), 2);  /* header lies, count matches table */
 	expect_rejected(buf, sizeof(buf), 3, "header says 2");
-	expect_rejected(buf, sizeof(buf), 12, "truncated");   /* more than the receiver makes room for */
+	/* more than the receiver makes room for */
+	expect_rejected(buf, sizeof(buf), 12, "more fds or control data than any message carries");
 }
 
 static void test_fds_on_a_message_without_fds(void **state)
