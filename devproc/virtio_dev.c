@@ -177,6 +177,12 @@ static int start(struct virtio_dev *d, const struct ipc_virtio_start *s)
 		return kerr_set(d->err, EPROTO, "started with features 0x%llx that were not offered",
 				(unsigned long long)(s->features & ~offered));
 	stop_queues(d);
+	/* virtq_init starts a queue's counts over: keep what it served before the restart. */
+	for (unsigned i = 0; i < d->id.num_queues; i++) {
+		d->retired.chains += d->q[i].stats.chains;
+		d->retired.bad_chains += d->q[i].stats.bad_chains;
+		d->q[i].stats = (struct virtq_stats){ 0 };
+	}
 	d->features = s->features;
 	for (unsigned i = 0; i < s->nqueues && i < d->id.num_queues; i++) {
 		const struct ipc_virtq_setup *qs = &s->queue[i];
@@ -200,7 +206,8 @@ static int start(struct virtio_dev *d, const struct ipc_virtio_start *s)
 
 static int finish(struct virtio_dev *d)
 {
-	struct ipc_device_stats st = { .role = d->ctx->spec.role, .bad_requests = d->bad_queues };
+	struct ipc_device_stats st = { .role = d->ctx->spec.role, .requests = d->retired.chains,
+				       .bad_requests = d->bad_queues + d->retired.bad_chains };
 	struct ipc_empty done = { 0 };
 	int r;
 

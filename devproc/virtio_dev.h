@@ -51,6 +51,7 @@ struct virtio_dev {
 	bool live[IPC_VIRTIO_MAX_QUEUES];     /* started, ready, and laid out inside guest RAM */
 	struct virtq_chain chain;             /* the chain being served (large: not on the stack) */
 	uint64_t bad_queues;                  /* queues refused at start for their layout */
+	struct virtq_stats retired;           /* what queues served before a restart laid them out anew */
 };
 
 void virtio_dev_init(struct virtio_dev *d, struct devproc_ctx *ctx, const struct virtio_dev_ops *ops,
