@@ -206,6 +206,14 @@ make_disk() {
 	dd if=/dev/zero of="$1" bs=1M count=8 2>/dev/null
 	printf 'KTSTR-DISK-PATTERN' | dd of="$1" bs=1 seek=1048576 conv=notrunc 2>/dev/null
 }
+# The blk device's bad_requests in the results; and whether any device process is left.
+blk_bad_requests() { sed -n 's/.*"role": "blk", [^}]*"bad_requests": \([0-9]*\).*/\1/p' "$out.json" | head -n 1; }
+no_devproc_left() {
+	for c in /proc/[0-9]*/cmdline; do
+		tr '\0' ' ' < "$c" 2>/dev/null | grep -q '^[^ ]*ktstr-devproc ' && return 1
+	done
+	return 0
+}
 disk_has() { [ "$(dd if="$1" bs=1 skip="$2" count=${#3} 2>/dev/null)" = "$3" ]; }
 disk_lacks() { ! disk_has "$@"; }
 result_value() { sed -n "s/.*$1=\([0-9]*\).*/\1/p" "$out.json" | head -n 1; }
@@ -248,6 +256,21 @@ net_scenarios() {
 # The host program at the far end of --stats-socket.
 echo_server=$bin/echo-server
 [ -x "$echo_server" ] || echo_server=$bin/tests/echo-server
+
+# A hostile driver: the guest programs the blk window itself through /dev/mem (storms,
+# rings outside RAM, a looping chain, a head beyond the queue); the host comes through.
+hostile_scenarios() {
+	level=$1
+	disk=$work/disk-hostile-$level.img   # not $out.*: boot removes those
+	make_disk "$disk"
+	boot hostile "$level" --disk "$disk" -- /e2e/hostile.sh 300
+	check "$level: a hostile driver's run ends with its own status (status $status)" status_is 0
+	check "$level: ... it programmed the blk window itself" json_has 'magic=0x74726976 version=2 device=2'
+	check "$level: ... and got through every case" json_has 'hostile_mmio: done'
+	bad=$(blk_bad_requests)
+	check "$level: the blk device refused its rings (bad_requests ${bad:-none})" [ "${bad:-0}" -ge 2 ]
+	check "$level: no device process outlives the run" no_devproc_left
+}
 
 console_scenarios() {
 	level=$1
@@ -415,8 +438,8 @@ scenarios() {
 	check "$level: init's PANIC line reaches the results" json_has 'payload killed by signal SEGV'
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
-	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios topo_scenarios mp_scenarios \
-		    sandbox_checks; do
+	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios hostile_scenarios \
+		    topo_scenarios mp_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }
