@@ -190,12 +190,8 @@ static void relay_stderr(struct devhost *d)
 	}
 }
 
-static void reap(struct devhost *d, long timeout_ms)
+static void wait_process(struct devhost *d, long timeout_ms)
 {
-	if (d->reaped || d->pid <= 0) {
-		relay_stderr(d);
-		return;
-	}
 	/* Without a pidfd there is no way to wait with a timeout: end it at once. */
 	if (d->pidfd < 0 || wait_readable(d->pidfd, timeout_ms > 0 ? (int)timeout_ms : 0) <= 0)
 		kill(d->pid, SIGKILL);
@@ -205,6 +201,13 @@ static void reap(struct devhost *d, long timeout_ms)
 	if (d->pidfd >= 0)
 		close(d->pidfd);
 	d->pidfd = -1;
+}
+
+/* Waits for the process (or kills it past timeout_ms), then relays what it left on stderr. */
+static void reap(struct devhost *d, long timeout_ms)
+{
+	if (!d->reaped && d->pid > 0)
+		wait_process(d, timeout_ms);
 	relay_stderr(d);
 }
 

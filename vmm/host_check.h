@@ -21,8 +21,10 @@ enum host_kvm_kind {
 /* The KVM behind root/dev/kvm, read from root/sys/module and root/proc/cpuinfo. */
 struct host_kvm {
 	enum host_kvm_kind kind;
-	bool cpu_vmx, cpu_svm;      /* the CPU flags (read only when the module does not say) */
-	bool cpu_hypervisor;        /* this host is itself a VM (read by the host check only) */
+	/* The CPU's flags: read by host_kvm_identify only when no module says which KVM this
+	 * is, and always by the host check. */
+	bool cpu_vmx, cpu_svm;
+	bool cpu_hypervisor;        /* this host is itself a VM */
 	bool stock_kernels;         /* a stock x86-64 kernel can boot on it */
 };
 

@@ -267,7 +267,9 @@ void host_check_kvm(const struct host_env *env, struct host_report *r)
 {
 	int fd;
 
-	read_cpu_flags(env->root, &r->kvm);
+	/* host_kvm_identify read the flags only where no module says which KVM this is. */
+	if (r->kvm.kind != HOST_KVM_NONE && r->kvm.kind != HOST_KVM_UNKNOWN)
+		read_cpu_flags(env->root, &r->kvm);
 	check_device(env, r, &fd);
 	check_kind(r);
 	if (fd >= 0) {
