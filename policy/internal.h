@@ -27,11 +27,16 @@ int sandbox_drop_caps(struct kerr *err);
 int sandbox_load_seccomp(const struct sandbox_spec *spec, struct kerr *err);
 int seccomp_allow(scmp_filter_ctx ctx, int nr);
 
-/* seccomp_<role>.c: what each role adds to the common allowlist */
+/* seccomp_<role>.c: what a role adds to the common allowlist (only roles that add any) */
 int seccomp_rules_blk(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
-int seccomp_rules_net(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
-int seccomp_rules_console(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
-int seccomp_rules_serial(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
 int seccomp_rules_initgen(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
+
+/* roles.c: one row per role */
+struct sandbox_role_desc {
+	const char *name;     /* as on the command line (--role) and in messages */
+	const char *writes;   /* the files it writes, for the reader; NULL: none (RLIMIT_FSIZE 0) */
+	int (*seccomp_rules)(scmp_filter_ctx ctx, const struct sandbox_spec *spec); /* NULL: none */
+};
+const struct sandbox_role_desc *sandbox_role_desc(enum sandbox_role role);
 
 #endif

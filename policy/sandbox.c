@@ -1,4 +1,4 @@
-/* sandbox_enter(): the stages in order, and the names of levels and roles. */
+/* sandbox_enter(): the stages in order, and the names of levels. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,11 +10,6 @@
 static const char *const level_names[] = {
 	[SANDBOX_OFF] = "off", [SANDBOX_AUDIT] = "audit",
 	[SANDBOX_STANDARD] = "standard", [SANDBOX_STRICT] = "strict",
-};
-
-static const char *const role_names[SANDBOX_ROLE_END] = {
-	[SANDBOX_ROLE_BLK] = "blk", [SANDBOX_ROLE_NET] = "net", [SANDBOX_ROLE_CONSOLE] = "console",
-	[SANDBOX_ROLE_SERIAL] = "serial", [SANDBOX_ROLE_INITGEN] = "initgen",
 };
 
 const char *sandbox_level_name(enum sandbox_level level)
@@ -33,30 +28,6 @@ int sandbox_level_parse(const char *s, enum sandbox_level *level)
 		}
 	}
 	return -EINVAL;
-}
-
-const char *sandbox_role_name(enum sandbox_role role)
-{
-	if (role <= 0 || role >= SANDBOX_ROLE_END)
-		return "?";
-	return role_names[role];
-}
-
-int sandbox_role_parse(const char *s, enum sandbox_role *role)
-{
-	for (int i = 1; i < SANDBOX_ROLE_END; i++) {
-		if (strcmp(s, role_names[i]) == 0) {
-			*role = (enum sandbox_role)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-bool sandbox_role_writes_files(enum sandbox_role role)
-{
-	/* serial and console write the console log; blk its disk; initgen its archive memfd. */
-	return role != SANDBOX_ROLE_NET;
 }
 
 void sandbox_spec_init(struct sandbox_spec *spec, enum sandbox_role role, enum sandbox_level level)

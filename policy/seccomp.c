@@ -1,5 +1,5 @@
 /* The seccomp allowlist every role starts from, and the loader. Each allowed syscall says
- * which code path needs it; a role's own additions live in seccomp_<role>.c. */
+ * which code path needs it; what a role adds is named by its row in roles.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -75,23 +75,15 @@ static int allow_common(scmp_filter_ctx ctx, const struct sandbox_spec *spec)
 	return r;
 }
 
-typedef int (*role_rules_fn)(scmp_filter_ctx ctx, const struct sandbox_spec *spec);
-
-static const role_rules_fn role_rules[SANDBOX_ROLE_END] = {
-	[SANDBOX_ROLE_BLK] = seccomp_rules_blk,
-	[SANDBOX_ROLE_NET] = seccomp_rules_net,
-	[SANDBOX_ROLE_CONSOLE] = seccomp_rules_console,
-	[SANDBOX_ROLE_SERIAL] = seccomp_rules_serial,
-	[SANDBOX_ROLE_INITGEN] = seccomp_rules_initgen,
-};
-
 int sandbox_load_seccomp(const struct sandbox_spec *spec, struct kerr *err)
 {
 	uint32_t deny = spec->level == SANDBOX_AUDIT ? SCMP_ACT_LOG : SCMP_ACT_KILL_PROCESS;
 	scmp_filter_ctx ctx;
 	int r;
 
-	if (spec->role <= 0 || spec->role >= SANDBOX_ROLE_END)
+	const struct sandbox_role_desc *role = sandbox_role_desc(spec->role);
+
+	if (!role)
 		return kerr_set(err, EINVAL, "seccomp: unknown role %d", spec->role);
 	ctx = seccomp_init(deny);
 	if (!ctx)
@@ -100,7 +92,9 @@ int sandbox_load_seccomp(const struct sandbox_spec *spec, struct kerr *err)
 	 * data path (poll, read, write, preadv) passes the filter, so its length is per-request
 	 * cost. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	r |= allow_common(ctx, spec) | role_rules[spec->role](ctx, spec);
+	r |= allow_common(ctx, spec);
+	if (role->seccomp_rules)
+		r |= role->seccomp_rules(ctx, spec);
 	if (r != 0) {
 		seccomp_release(ctx);
 		return kerr_set(err, EINVAL, "seccomp: building the %s allowlist failed",

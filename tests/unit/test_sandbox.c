@@ -649,6 +649,25 @@ static void test_names_round_trip(void **state)
 	}
 	assert_int_equal(sandbox_level_parse("strictest", &level), -EINVAL);
 	assert_int_equal(sandbox_role_parse("gpu", &role), -EINVAL);
+	assert_string_equal(sandbox_role_name(SANDBOX_ROLE_END), "?");
+	assert_string_equal(sandbox_role_name(0), "?");
+}
+
+/* The role table's "writes" column is what sets RLIMIT_FSIZE: net writes nothing and gets a
+ * zero limit; every other role writes a file (its disk, the log, the archive). */
+static void test_role_table_file_writers(void **state)
+{
+	struct sandbox_spec spec;
+
+	(void)state;
+	for (int r = 1; r < SANDBOX_ROLE_END; r++) {
+		bool writes = r != SANDBOX_ROLE_NET;
+
+		assert_int_equal(sandbox_role_writes_files(r), writes);
+		sandbox_spec_init(&spec, r, SANDBOX_STANDARD);
+		assert_true(spec.fsize_limit == (writes ? UINT64_MAX : 0));
+	}
+	assert_false(sandbox_role_writes_files(SANDBOX_ROLE_END));
 }
 
 /* As `nobody` (started by test_unprivileged_user): strict through unprivileged user
@@ -672,6 +691,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names_round_trip),
+		cmocka_unit_test(test_role_table_file_writers),
 		cmocka_unit_test(test_spawn_reports_exec_failure),
 		cmocka_unit_test(test_standard_every_role),
 		cmocka_unit_test(test_strict_every_role),
