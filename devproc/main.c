@@ -160,12 +160,12 @@ int main(int argc, char **argv)
 	struct devproc_ctx ctx;
 	struct kerr err = { 0 };
 
-	ipc_channel_init(&ctx.ipc, IPC_FD_CHANNEL);
 	if (parse_args(argc, argv, &ctx, &err) < 0) {
 		fprintf(stderr, "ktstr-devproc: %s\n", err.msg);
 		usage(stderr);
 		return 2;
 	}
+	ipc_channel_init(&ctx.ipc, IPC_FD_CHANNEL, (enum ipc_peer)ctx.spec.role, IPC_PEER_VMM);
 	if (run_role(&ctx, &err) < 0) {
 		report_error(&ctx, &err);
 		return 1;

@@ -19,10 +19,12 @@ int ipc_channel_pair(int fds[2], struct kerr *err)
 	return 0;
 }
 
-void ipc_channel_init(struct ipc_channel *ch, int fd)
+void ipc_channel_init(struct ipc_channel *ch, int fd, enum ipc_peer self, enum ipc_peer peer)
 {
 	ch->fd = fd;
 	ch->dead = false;
+	ch->self = self;
+	ch->peer = peer;
 }
 
 void ipc_channel_close(struct ipc_channel *ch)
@@ -51,6 +53,9 @@ static int send_with(struct ipc_channel *ch, enum ipc_msg_type type, const void 
 		return kerr_set(err, EPIPE, "ipc channel already closed");
 	if (h.body_len == 0)
 		return kerr_set(err, EINVAL, "ipc_send: unknown message type %d", type);
+	if (!ipc_msg_route_ok(type, ch->self, ch->peer))
+		return kerr_set(err, EPERM, "ipc_send: %s is not a message peer %d sends to peer %d",
+				ipc_msg_name(type), ch->self, ch->peer);
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), body, h.body_len);
 	if (h.nfds) {
@@ -176,6 +181,11 @@ int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err)
 				"message carries (flags 0x%x)", mh.msg_flags);
 	}
 	r = ipc_msg_decode(buf, (size_t)n, fds, nfds, out, err);
+	if (r == 0 && !ipc_msg_route_ok(out->type, ch->peer, ch->self)) {
+		r = kerr_set(err, EPROTO, "%s: not a message this peer may send here",
+			     ipc_msg_name(out->type));
+		ipc_msg_close_fds(out);
+	}
 	if (r < 0)
 		ch->dead = true;
 	return r;

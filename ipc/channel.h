@@ -9,13 +9,16 @@
 struct ipc_channel {
 	int fd;
 	bool dead;  /* set on a protocol error or EOF: the channel is not used again */
+	enum ipc_peer self;   /* who this end is, */
+	enum ipc_peer peer;   /* and who the other: every message is checked against both */
 };
 
 int ipc_channel_pair(int fds[2], struct kerr *err);
-void ipc_channel_init(struct ipc_channel *ch, int fd);
+void ipc_channel_init(struct ipc_channel *ch, int fd, enum ipc_peer self, enum ipc_peer peer);
 void ipc_channel_close(struct ipc_channel *ch);
 
-/* Sends one message; body must be the type's struct, fds exactly its fd count. */
+/* Sends one message; body must be the type's struct, fds exactly its fd count, and the type
+ * one this end may send to its peer (else EPERM: a bug, nothing is sent). */
 int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
 	     const int *fds, struct kerr *err);
 
@@ -25,8 +28,9 @@ int ipc_send(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
 int ipc_send_timed(struct ipc_channel *ch, enum ipc_msg_type type, const void *body,
 		   const int *fds, int timeout_ms, struct kerr *err);
 
-/* Receives and validates one message (blocking). Any protocol error closes every fd
- * that arrived and marks the channel dead. EOF returns -ECONNRESET. */
+/* Receives and validates one message (blocking), a type the peer may send to this end.
+ * Any protocol error closes every fd that arrived and marks the channel dead. EOF returns
+ * -ECONNRESET. */
 int ipc_recv(struct ipc_channel *ch, struct ipc_msg *out, struct kerr *err);
 
 #endif

@@ -13,6 +13,8 @@ struct msg_spec {
 	size_t body_size;
 	unsigned nfds;
 	int (*validate)(const union ipc_body *body, struct kerr *err);
+	unsigned from;   /* IPC_PEER_BIT of every peer that may send it */
+	unsigned to;     /* ... and of every peer that may receive it */
 };
 
 static int validate_hello(const union ipc_body *b, struct kerr *err)
@@ -346,45 +348,65 @@ static int validate_initgen_done(const union ipc_body *b, struct kerr *err)
 	return 0;
 }
 
+#define VMM     IPC_PEER_BIT(IPC_PEER_VMM)
+#define BLK     IPC_PEER_BIT(IPC_PEER_BLK)
+#define NET     IPC_PEER_BIT(IPC_PEER_NET)
+#define CONSOLE IPC_PEER_BIT(IPC_PEER_CONSOLE)
+#define SERIAL  IPC_PEER_BIT(IPC_PEER_SERIAL)
+#define INITGEN IPC_PEER_BIT(IPC_PEER_INITGEN)
+#define VIRTIO  (BLK | NET | CONSOLE)
+#define HELPERS (VIRTIO | SERIAL | INITGEN)
+
+/* name, body, fds, validator, who sends it, who receives it */
 static const struct msg_spec msg_specs[IPC_MSG_TYPE_END] = {
-	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello },
-	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error },
-	[IPC_MSG_RING_ATTACH] = { "ring-attach", sizeof(struct ipc_ring_attach), 3, validate_ring_attach },
-	[IPC_MSG_SHUTDOWN] = { "shutdown", sizeof(struct ipc_empty), 0, validate_empty },
-	[IPC_MSG_DONE] = { "done", sizeof(struct ipc_empty), 0, validate_empty },
-	[IPC_MSG_GUEST_EXIT] = { "guest-exit", sizeof(struct ipc_guest_exit), 0, validate_guest_exit },
-	[IPC_MSG_GUEST_TEXT] = { "guest-text", sizeof(struct ipc_guest_text), 0, validate_guest_text },
+	[IPC_MSG_HELLO] = { "hello", sizeof(struct ipc_hello), 0, validate_hello, HELPERS, VMM },
+	[IPC_MSG_ERROR] = { "error", sizeof(struct ipc_error), 0, validate_error, HELPERS, VMM },
+	[IPC_MSG_RING_ATTACH] = { "ring-attach", sizeof(struct ipc_ring_attach), 3, validate_ring_attach,
+				  VMM, SERIAL },
+	[IPC_MSG_SHUTDOWN] = { "shutdown", sizeof(struct ipc_empty), 0, validate_empty, VMM, HELPERS },
+	[IPC_MSG_DONE] = { "done", sizeof(struct ipc_empty), 0, validate_empty, HELPERS, VMM },
+	[IPC_MSG_GUEST_EXIT] = { "guest-exit", sizeof(struct ipc_guest_exit), 0, validate_guest_exit,
+				 SERIAL, VMM },
+	[IPC_MSG_GUEST_TEXT] = { "guest-text", sizeof(struct ipc_guest_text), 0, validate_guest_text,
+				 SERIAL, VMM },
 	[IPC_MSG_GUEST_MILESTONE] = { "guest-milestone", sizeof(struct ipc_guest_milestone), 0,
-				      validate_guest_milestone },
-	[IPC_MSG_GUEST_RAM] = { "guest-ram", sizeof(struct ipc_guest_ram), 1, validate_guest_ram },
-	[IPC_MSG_BLK_DISK] = { "blk-disk", sizeof(struct ipc_blk_disk), 1, validate_blk_disk },
+				      validate_guest_milestone, SERIAL, VMM },
+	[IPC_MSG_GUEST_RAM] = { "guest-ram", sizeof(struct ipc_guest_ram), 1, validate_guest_ram,
+				VMM, VIRTIO },
+	[IPC_MSG_BLK_DISK] = { "blk-disk", sizeof(struct ipc_blk_disk), 1, validate_blk_disk, VMM, BLK },
 	[IPC_MSG_VIRTIO_IDENTITY] = { "virtio-identity", sizeof(struct ipc_virtio_identity), 0,
-				      validate_virtio_identity },
-	[IPC_MSG_VIRTIO_IRQ] = { "virtio-irq", sizeof(struct ipc_empty), 2, validate_empty },
-	[IPC_MSG_VIRTIO_KICK] = { "virtio-kick", sizeof(struct ipc_virtio_kick), 1, validate_virtio_kick },
+				      validate_virtio_identity, VIRTIO, VMM },
+	[IPC_MSG_VIRTIO_IRQ] = { "virtio-irq", sizeof(struct ipc_empty), 2, validate_empty, VMM, VIRTIO },
+	[IPC_MSG_VIRTIO_KICK] = { "virtio-kick", sizeof(struct ipc_virtio_kick), 1, validate_virtio_kick,
+				  VMM, VIRTIO },
 	[IPC_MSG_VIRTIO_START] = { "virtio-start", sizeof(struct ipc_virtio_start), 0,
-				   validate_virtio_start },
-	[IPC_MSG_VIRTIO_RESET] = { "virtio-reset", sizeof(struct ipc_empty), 0, validate_empty },
+				   validate_virtio_start, VMM, VIRTIO },
+	[IPC_MSG_VIRTIO_RESET] = { "virtio-reset", sizeof(struct ipc_empty), 0, validate_empty,
+				   VMM, VIRTIO },
 	[IPC_MSG_DEVICE_STATS] = { "device-stats", sizeof(struct ipc_device_stats), 0,
-				   validate_device_stats },
-	[IPC_MSG_NET_SETUP] = { "net-setup", sizeof(struct ipc_net_setup), 0, validate_net_setup },
+				   validate_device_stats, VIRTIO, VMM },
+	[IPC_MSG_NET_SETUP] = { "net-setup", sizeof(struct ipc_net_setup), 0, validate_net_setup,
+				VMM, NET },
 	[IPC_MSG_CONSOLE_SETUP] = { "console-setup", sizeof(struct ipc_console_setup), 0,
-				    validate_console_setup },
-	[IPC_MSG_CONSOLE_RELAY] = { "console-relay", sizeof(struct ipc_empty), 1, validate_empty },
-	[IPC_MSG_GUEST_FRAME] = { "guest-frame", sizeof(struct ipc_guest_frame), 0, validate_guest_frame },
+				    validate_console_setup, VMM, CONSOLE },
+	[IPC_MSG_CONSOLE_RELAY] = { "console-relay", sizeof(struct ipc_empty), 1, validate_empty,
+				    VMM, CONSOLE },
+	[IPC_MSG_GUEST_FRAME] = { "guest-frame", sizeof(struct ipc_guest_frame), 0, validate_guest_frame,
+				  CONSOLE, VMM },
 	[IPC_MSG_INITGEN_BEGIN] = { "initgen-begin", sizeof(struct ipc_initgen_begin), 1,
-				    validate_initgen_begin },
+				    validate_initgen_begin, VMM, INITGEN },
 	[IPC_MSG_INITGEN_INSPECT] = { "initgen-inspect", sizeof(struct ipc_initgen_inspect), 1,
-				      validate_initgen_inspect },
+				      validate_initgen_inspect, VMM, INITGEN },
 	[IPC_MSG_INITGEN_DEPS] = { "initgen-deps", sizeof(struct ipc_initgen_deps), 0,
-				   validate_initgen_deps },
+				   validate_initgen_deps, INITGEN, VMM },
 	[IPC_MSG_INITGEN_ADD_FILE] = { "initgen-add-file", sizeof(struct ipc_initgen_add), 1,
-				       validate_initgen_add_file },
+				       validate_initgen_add_file, VMM, INITGEN },
 	[IPC_MSG_INITGEN_ADD_NODE] = { "initgen-add-node", sizeof(struct ipc_initgen_add), 0,
-				       validate_initgen_add_node },
-	[IPC_MSG_INITGEN_FINISH] = { "initgen-finish", sizeof(struct ipc_empty), 0, validate_empty },
+				       validate_initgen_add_node, VMM, INITGEN },
+	[IPC_MSG_INITGEN_FINISH] = { "initgen-finish", sizeof(struct ipc_empty), 0, validate_empty,
+				     VMM, INITGEN },
 	[IPC_MSG_INITGEN_DONE] = { "initgen-done", sizeof(struct ipc_initgen_done), 0,
-				   validate_initgen_done },
+				   validate_initgen_done, INITGEN, VMM },
 };
 
 static const struct msg_spec *msg_spec_of(unsigned type)
@@ -406,6 +428,29 @@ unsigned ipc_msg_fd_count(unsigned type)
 	const struct msg_spec *s = msg_spec_of(type);
 
 	return s ? s->nfds : 0;
+}
+
+bool ipc_msg_route_ok(unsigned type, enum ipc_peer from, enum ipc_peer to)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	if (!s || (unsigned)from >= IPC_PEER_END || (unsigned)to >= IPC_PEER_END)
+		return false;
+	return (s->from & IPC_PEER_BIT(from)) && (s->to & IPC_PEER_BIT(to));
+}
+
+unsigned ipc_msg_senders(unsigned type)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	return s ? s->from : 0;
+}
+
+unsigned ipc_msg_receivers(unsigned type)
+{
+	const struct msg_spec *s = msg_spec_of(type);
+
+	return s ? s->to : 0;
 }
 
 const char *ipc_msg_name(unsigned type)

@@ -57,8 +57,23 @@ struct ipc_hdr {
 	uint32_t nfds;
 };
 
-/* Roles are policy's enum sandbox_role (small positive numbers); the receiver checks
- * that the role is the one it started. */
+/* The ends of a channel: vmm, and each kind of helper process (policy's enum sandbox_role
+ * takes these numbers). Each message type names who may send it and who may receive it;
+ * both ends of a channel check that (ipc_msg_route_ok), so a device cannot say what is
+ * not its to say (the serial device a guest frame, a blk device a guest exit). */
+enum ipc_peer {
+	IPC_PEER_VMM = 0,
+	IPC_PEER_BLK,
+	IPC_PEER_NET,
+	IPC_PEER_CONSOLE,
+	IPC_PEER_SERIAL,
+	IPC_PEER_INITGEN,
+	IPC_PEER_END
+};
+#define IPC_PEER_BIT(p) (1u << (p))
+
+/* Roles in hello and device stats are helper peers; the receiver checks that the role is
+ * the one it started. */
 #define IPC_ROLE_MAX 16
 
 struct ipc_hello {
@@ -324,6 +339,13 @@ struct ipc_msg {
 	int fds[IPC_MAX_FDS];
 	unsigned nfds;
 };
+
+/* Whether `from` may send a message of this type to `to` (the message table's columns). */
+bool ipc_msg_route_ok(unsigned type, enum ipc_peer from, enum ipc_peer to);
+
+/* Who may send and who may receive a message type, as IPC_PEER_BIT masks; 0 if unknown. */
+unsigned ipc_msg_senders(unsigned type);
+unsigned ipc_msg_receivers(unsigned type);
 
 /* The body size and fd count a message type must have; 0 when the type is unknown. */
 size_t ipc_msg_body_size(unsigned type);

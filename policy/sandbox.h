@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "ipc/err.h"
+#include "ipc/msg.h"
 
 enum sandbox_level {
 	SANDBOX_OFF,       /* no sandbox at all: debugging only, warned about loudly */
@@ -22,13 +23,14 @@ enum sandbox_level {
 	SANDBOX_STRICT,    /* standard plus namespaces and an empty read-only root */
 };
 
+/* A role is the peer its process is on ipc channels (the message table says what each sends). */
 enum sandbox_role {
-	SANDBOX_ROLE_BLK = 1,
-	SANDBOX_ROLE_NET,
-	SANDBOX_ROLE_CONSOLE,
-	SANDBOX_ROLE_SERIAL,
-	SANDBOX_ROLE_INITGEN,
-	SANDBOX_ROLE_END
+	SANDBOX_ROLE_BLK = IPC_PEER_BLK,
+	SANDBOX_ROLE_NET = IPC_PEER_NET,
+	SANDBOX_ROLE_CONSOLE = IPC_PEER_CONSOLE,
+	SANDBOX_ROLE_SERIAL = IPC_PEER_SERIAL,
+	SANDBOX_ROLE_INITGEN = IPC_PEER_INITGEN,
+	SANDBOX_ROLE_END = IPC_PEER_END
 };
 
 #define SANDBOX_DEFAULT_ID 65534u  /* nobody/nogroup: the identity taken when started as root */

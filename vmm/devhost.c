@@ -84,7 +84,7 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 		close(sv[0]);
 		return kerr_wrap(err, "%s device", sandbox_role_name(s->role));
 	}
-	ipc_channel_init(&d->ch, sv[0]);
+	ipc_channel_init(&d->ch, sv[0], IPC_PEER_VMM, (enum ipc_peer)s->role);
 	d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ipc/ipc.h"
+#include "ipc/tlv.h"
 #include "policy/sandbox.h"
 
 const char *__asan_default_options(void);
@@ -96,6 +97,25 @@ static int forged(struct ipc_channel *ch, bool oversized)
 	return sendmsg(ch->fd, &mh, 0) < 0 ? -1 : 0;
 }
 
+/* A well-formed console frame from a device that is not the console (written raw: ipc_send
+ * would refuse it here already), claiming the guest's exit status. */
+static int misrouted(struct ipc_channel *ch)
+{
+	struct {
+		struct ipc_hdr h;
+		struct ipc_guest_frame f;
+	} m = {
+		.h = { .magic = IPC_MAGIC, .version = IPC_VERSION, .type = IPC_MSG_GUEST_FRAME,
+		       .body_len = sizeof(struct ipc_guest_frame) },
+		.f = { .type = TLV_EXIT, .flags = IPC_FRAME_LAST, .len = 4 },
+	};
+
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	return sendmsg(ch->fd, &mh, 0) < 0 ? -1 : 0;   /* sendmsg: the one its filter allows */
+}
+
 int main(int argc, char **argv)
 {
 	char self[4096];
@@ -107,16 +127,18 @@ int main(int argc, char **argv)
 
 	snprintf(self, sizeof(self), "%s", argv[0]);
 	mode = basename(dirname(self));
-	ipc_channel_init(&ch, IPC_FD_CHANNEL);
 	if (enter(argc, argv, &role, &err) < 0) {
 		fprintf(stderr, "attacker: %s\n", err.msg);
 		return 1;
 	}
+	ipc_channel_init(&ch, IPC_FD_CHANNEL, (enum ipc_peer)role, IPC_PEER_VMM);
 	hello = (struct ipc_hello){ .role = role, .pid_in_namespace = (uint32_t)getpid() };
 	if (ipc_send(&ch, IPC_MSG_HELLO, &hello, NULL, &err) < 0)
 		return 1;
 	if (strcmp(mode, "lying-done") == 0)
 		return lying_initgen(&ch, &err) < 0;
+	if (strcmp(mode, "misrouted") == 0 && misrouted(&ch) < 0)
+		return 1;
 	if ((strcmp(mode, "forged") == 0 || strcmp(mode, "oversized") == 0) &&
 	    forged(&ch, strcmp(mode, "oversized") == 0) < 0)
 		return 1;

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ipc/ipc.h"
+#include "ipc/tlv.h"
 
 struct pair {
 	struct ipc_channel a, b;
@@ -32,14 +33,39 @@ static int count_open_fds(void)
 	return n;
 }
 
-static void pair_open(struct pair *p)
+/* a is `from`, b is `to`. */
+static void pair_open_between(struct pair *p, enum ipc_peer from, enum ipc_peer to)
 {
 	int fds[2];
 	struct kerr err;
 
 	assert_int_equal(ipc_channel_pair(fds, &err), 0);
-	ipc_channel_init(&p->a, fds[0]);
-	ipc_channel_init(&p->b, fds[1]);
+	ipc_channel_init(&p->a, fds[0], from, to);
+	ipc_channel_init(&p->b, fds[1], to, from);
+}
+
+/* vmm and the serial device, whose messages most tests use. */
+static void pair_open(struct pair *p)
+{
+	pair_open_between(p, IPC_PEER_VMM, IPC_PEER_SERIAL);
+}
+
+static enum ipc_peer first_peer(unsigned mask)
+{
+	for (unsigned i = 0; i < IPC_PEER_END; i++)
+		if (mask & IPC_PEER_BIT(i))
+			return (enum ipc_peer)i;
+	return IPC_PEER_VMM;
+}
+
+/* a is a peer that may send this type, b one that may receive it. */
+static void pair_open_for(struct pair *p, unsigned type)
+{
+	if (!ipc_msg_senders(type)) {
+		pair_open(p);
+		return;
+	}
+	pair_open_between(p, first_peer(ipc_msg_senders(type)), first_peer(ipc_msg_receivers(type)));
 }
 
 static void pair_close(struct pair *p)
@@ -120,8 +146,10 @@ static void expect_rejected(const void *buf, size_t len, unsigned nfds, const ch
 	struct ipc_msg m;
 	struct kerr err = { 0 };
 	int fds[16], before;
+	struct ipc_hdr h = { 0 };
 
-	pair_open(&p);
+	memcpy(&h, buf, len < sizeof(h) ? len : sizeof(h));
+	pair_open_for(&p, h.type);
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = eventfd(0, EFD_CLOEXEC);
 	before = count_open_fds();
@@ -275,7 +303,7 @@ static void expect_body(unsigned type, const void *body, size_t size, unsigned n
 		expect_rejected(buf, sizeof(struct ipc_hdr) + size, nfds, why);
 		return;
 	}
-	pair_open(&p);
+	pair_open_for(&p, type);
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = eventfd(0, EFD_CLOEXEC);
 	send_raw(p.a.fd, buf, sizeof(struct ipc_hdr) + size, fds, nfds);
@@ -430,7 +458,89 @@ static void test_every_type_has_a_validator(void **state)
 			ipc_msg_close_fds(&m);
 		else if (strstr(err.msg, "no validator"))
 			fail_msg("%s: %s", ipc_msg_name(type), err.msg);
+		/* Every message goes between vmm and helpers: exactly one side is vmm. */
+		if (!ipc_msg_senders(type) || !ipc_msg_receivers(type))
+			fail_msg("%s: no sender or no receiver in the message table", ipc_msg_name(type));
+		if (!(ipc_msg_senders(type) & IPC_PEER_BIT(IPC_PEER_VMM)) ==
+		    !(ipc_msg_receivers(type) & IPC_PEER_BIT(IPC_PEER_VMM)))
+			fail_msg("%s: vmm must be the sender or the receiver, not both or neither",
+				 ipc_msg_name(type));
+		if ((ipc_msg_senders(type) | ipc_msg_receivers(type)) & ~((1u << IPC_PEER_END) - 1))
+			fail_msg("%s: a peer outside enum ipc_peer", ipc_msg_name(type));
 	}
+}
+
+/* Who may send what is checked where it is sent: a helper that tries to say what is not
+ * its to say gets EPERM and nothing leaves. */
+static void test_route_checked_when_sending(void **state)
+{
+	struct ipc_guest_frame f = { .type = TLV_EXIT, .len = 4 };
+	struct ipc_guest_exit ge = { .status = 1 };
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err = { 0 };
+	char c;
+
+	(void)state;
+	pair_open_between(&p, IPC_PEER_SERIAL, IPC_PEER_VMM);
+	assert_int_equal(ipc_send(&p.a, IPC_MSG_GUEST_FRAME, &f, NULL, &err), -EPERM);
+	assert_non_null(strstr(err.msg, "guest-frame"));
+	assert_int_equal(ipc_send(&p.b, IPC_MSG_GUEST_EXIT, &ge, NULL, &err), -EPERM); /* vmm's end */
+	assert_int_equal(recv(p.b.fd, &c, 1, MSG_DONTWAIT), -1);
+	assert_int_equal(errno, EAGAIN);                       /* nothing was sent */
+	assert_int_equal(ipc_send(&p.a, IPC_MSG_GUEST_EXIT, &ge, NULL, &err), 0);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), 0);
+	pair_close(&p);
+}
+
+/* ... and where it is received, whatever the sender's own code does (a taken-over device
+ * writes raw datagrams): the message is refused, its fds closed, the channel dead. */
+static void expect_misrouted(enum ipc_peer from, enum ipc_peer to, unsigned type,
+			     const void *body, size_t size, unsigned nfds)
+{
+	char buf[sizeof(struct ipc_hdr) + sizeof(union ipc_body)] = { 0 };
+	struct pair p;
+	struct ipc_msg m;
+	struct kerr err = { 0 };
+	int fds[IPC_MAX_FDS], before;
+
+	build_raw(buf, type, (uint32_t)size, nfds);
+	memcpy(buf + sizeof(struct ipc_hdr), body, size);
+	pair_open_between(&p, from, to);
+	for (unsigned i = 0; i < nfds; i++)
+		fds[i] = eventfd(0, EFD_CLOEXEC);
+	before = count_open_fds();
+	send_raw(p.a.fd, buf, sizeof(struct ipc_hdr) + size, fds, nfds);
+	for (unsigned i = 0; i < nfds; i++)
+		close(fds[i]);
+	assert_int_equal(ipc_recv(&p.b, &m, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "not a message this peer may send"));
+	assert_non_null(strstr(err.msg, ipc_msg_name(type)));
+	assert_true(p.b.dead);
+	assert_int_equal(count_open_fds(), before - (int)nfds);
+	pair_close(&p);
+}
+
+static void test_route_checked_when_receiving(void **state)
+{
+	struct ipc_guest_frame f = { .type = TLV_EXIT, .len = 4 };
+	struct ipc_guest_exit ge = { .status = 0 };
+	struct ipc_device_stats st = { .role = IPC_PEER_SERIAL };
+	struct ipc_blk_disk d = { 0 };
+	struct ipc_hello h = { .role = IPC_PEER_BLK };
+
+	(void)state;
+	/* the serial device forging a console frame (outcome_take would have taken it) */
+	expect_misrouted(IPC_PEER_SERIAL, IPC_PEER_VMM, IPC_MSG_GUEST_FRAME, &f, sizeof(f), 0);
+	/* a blk or console device claiming the guest's exit status, or serial device stats */
+	expect_misrouted(IPC_PEER_BLK, IPC_PEER_VMM, IPC_MSG_GUEST_EXIT, &ge, sizeof(ge), 0);
+	expect_misrouted(IPC_PEER_CONSOLE, IPC_PEER_VMM, IPC_MSG_GUEST_EXIT, &ge, sizeof(ge), 0);
+	expect_misrouted(IPC_PEER_SERIAL, IPC_PEER_VMM, IPC_MSG_DEVICE_STATS, &st, sizeof(st), 0);
+	/* vmm's own messages coming from a device, and a disk handed to the net device */
+	expect_misrouted(IPC_PEER_NET, IPC_PEER_VMM, IPC_MSG_BLK_DISK, &d, sizeof(d), 1);
+	expect_misrouted(IPC_PEER_VMM, IPC_PEER_NET, IPC_MSG_BLK_DISK, &d, sizeof(d), 1);
+	/* a device saying hello to another device */
+	expect_misrouted(IPC_PEER_CONSOLE, IPC_PEER_BLK, IPC_MSG_HELLO, &h, sizeof(h), 0);
 }
 
 int main(void)
@@ -448,6 +558,8 @@ int main(void)
 		cmocka_unit_test(test_virtio_start_and_kick),
 		cmocka_unit_test(test_initgen_messages),
 		cmocka_unit_test(test_every_type_has_a_validator),
+		cmocka_unit_test(test_route_checked_when_sending),
+		cmocka_unit_test(test_route_checked_when_receiving),
 		cmocka_unit_test(test_peer_closed),
 	};
 

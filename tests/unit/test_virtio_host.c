@@ -38,7 +38,7 @@ static void stand_in_device(int fd)
 	struct ipc_virtio_identity id = { .device_id = IPC_VIRTIO_ID_NET, .num_queues = 2,
 					  .queue_num_max = 256 };
 
-	ipc_channel_init(&ch, fd);
+	ipc_channel_init(&ch, fd, IPC_PEER_NET, IPC_PEER_VMM);
 	if (ipc_send(&ch, IPC_MSG_HELLO, &hello, NULL, &err) < 0)
 		_exit(1);
 	for (int i = 0; i < 2; i++) {          /* GUEST_RAM, NET_SETUP */
@@ -76,7 +76,7 @@ static void start(struct virtio_host *h, struct guest_memory *mem)
 		stand_in_device(sv[1]);
 	}
 	close(sv[1]);
-	ipc_channel_init(&h->dev.ch, sv[0]);
+	ipc_channel_init(&h->dev.ch, sv[0], IPC_PEER_VMM, IPC_PEER_NET);
 	if (virtio_host_setup(h, mem, &role, 5000, &err) < 0)
 		fail_msg("setup: %s", err.msg);
 }
