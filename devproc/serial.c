@@ -172,7 +172,7 @@ int devproc_serial_run(struct devproc_ctx *ctx, struct kerr *err)
 	s.ctx = ctx;
 	s.err = err;
 	for (int i = 0; i < 2; i++)
-		s.ring[i].memfd = s.ring[i].data_bell = s.ring[i].space_bell = -1;
+		ipc_ring_init(&s.ring[i]);
 	serial_parser_init(&s.parser, &sink);
 	return serve(&s);
 }

@@ -25,7 +25,7 @@ static bool capacity_ok(uint32_t capacity)
 	return capacity >= 64 && capacity <= (1u << 26) && !(capacity & (capacity - 1));
 }
 
-static void ring_reset_fds(struct ipc_ring *r)
+void ipc_ring_init(struct ipc_ring *r)
 {
 	r->sh = NULL;
 	r->memfd = r->data_bell = r->space_bell = -1;
@@ -49,7 +49,7 @@ int ipc_ring_create(struct ipc_ring *r, uint32_t capacity, struct kerr *err)
 {
 	int rc;
 
-	ring_reset_fds(r);
+	ipc_ring_init(r);
 	if (!capacity_ok(capacity))
 		return kerr_set(err, EINVAL, "ring capacity %u is not a power of two in 64..64Mi", capacity);
 	r->memfd = memfd_create("ktstr-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -110,7 +110,7 @@ void ipc_ring_destroy(struct ipc_ring *r)
 		close(r->data_bell);
 	if (r->space_bell >= 0)
 		close(r->space_bell);
-	ring_reset_fds(r);
+	ipc_ring_init(r);
 }
 
 ssize_t ipc_ring_write(struct ipc_ring *r, const void *buf, size_t len)

@@ -30,6 +30,9 @@ struct ipc_ring {
 	int space_bell;      /* consumer → producer: room was made while the producer waited */
 };
 
+/* Nothing mapped, nothing open: what ipc_ring_destroy accepts. */
+void ipc_ring_init(struct ipc_ring *r);
+
 /* Creates a ring: memfd sealed against shrink/grow, both bells non-blocking. */
 int ipc_ring_create(struct ipc_ring *r, uint32_t capacity, struct kerr *err);
 

@@ -21,7 +21,7 @@ struct acpi_uart {
 	uint8_t irq;
 };
 
-#define ACPI_MAX_VIRTIO  4
+#define ACPI_MAX_VIRTIO  10
 
 /* A virtio-mmio window: a LNRO0005 device, which is how Linux finds virtio-mmio on ACPI. */
 struct acpi_virtio {

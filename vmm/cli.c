@@ -58,10 +58,11 @@ void cli_print_help(void)
 	       "                       rest is placed above 4 GiB)\n"
 	       "  --timeout SEC        end the VM after SEC seconds (default %u; 0: never)\n"
 	       "  --disk PATH[,ro][,iops=N][,bps=N][,iops_burst=N][,bps_burst=N]\n"
-	       "                       a virtio-blk disk (/dev/vda) backed by a file or block\n"
-	       "                       device whose size is a multiple of 512; ro: read-only;\n"
-	       "                       iops/bps: rate limits the guest feels as waiting (bursts\n"
-	       "                       default to one second's worth)\n"
+	       "                       a virtio-blk disk backed by a file or block device whose\n"
+	       "                       size is a multiple of 512; ro: read-only; iops/bps: rate\n"
+	       "                       limits the guest feels as waiting (bursts default to one\n"
+	       "                       second's worth). Up to 8, each served by its own sandboxed\n"
+	       "                       process: /dev/vda, /dev/vdb, ... in the order given\n"
 	       "  --net[=MAC]          a virtio-net interface (eth0) whose frames loop back to\n"
 	       "                       the guest; never connected to a host network\n"
 	       "                       (default MAC 02:6b:74:73:74:00)\n"
@@ -279,11 +280,11 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 		cfg->have_net = true;
 		return arg ? parse_mac(arg, cfg->net_mac, err) : 0;
 	case OPT_DISK:
-		if (cfg->have_disk)
-			return kerr_set(err, EINVAL, "--disk: only one disk is supported (got \"%s\" too)",
-					arg);
-		cfg->have_disk = true;
-		return disk_parse(arg, &cfg->disk, err);
+		if (cfg->n_disks == DISK_MAX)
+			return kerr_set(err, EINVAL, "--disk: at most %d disks (/dev/vda to /dev/vd%c); "
+					"\"%s\" would be the %dth", DISK_MAX, 'a' + DISK_MAX - 1, arg,
+					DISK_MAX + 1);
+		return disk_parse(arg, &cfg->disks[cfg->n_disks++], err);
 	case OPT_SCHEDULER: case OPT_SCHEDULER_ARG: case OPT_INCLUDE: case OPT_MODULES:
 	case OPT_INITRAMFS_COMPRESS: case OPT_NO_INITRAMFS_CACHE:
 		return parse_initramfs_option(c, arg, cfg, err);

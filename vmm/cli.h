@@ -46,8 +46,8 @@ struct vmm_config {
 	bool virtio_cmdline;         /* --virtio-cmdline: devices on the command line, not ACPI */
 	bool have_net;
 	uint8_t net_mac[6];          /* --net[=MAC] */
-	bool have_disk;
-	struct disk_config disk;     /* --disk */
+	struct disk_config disks[DISK_MAX];   /* --disk, in order: /dev/vda, /dev/vdb, ... */
+	unsigned n_disks;
 	char **payload;              /* argv after --, NULL-terminated; NULL when none */
 	const char *scheduler;       /* --scheduler: packed as /scheduler */
 	const char *modules;         /* --modules: the guest kernel's module tree */

@@ -46,6 +46,15 @@ static void spawn_args_fill(struct spawn_args *a, const struct devhost_spawn *s)
 	a->argv[n] = NULL;
 }
 
+void devhost_init(struct devhost *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->pid = -1;
+	d->pidfd = -1;
+	d->err_fd = -1;
+	ipc_channel_init(&d->ch, -1, IPC_PEER_VMM, IPC_PEER_VMM);
+}
+
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err)
 {
 	struct spawn_args args = { 0 };
@@ -55,14 +64,12 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	int sv[2], errp[2], r;
 
 	spawn_args_fill(&args, s);
-	memset(d, 0, sizeof(*d));
+	devhost_init(d);
 	d->role = s->role;
-	d->pid = -1;
-	d->pidfd = -1;
-	d->err_fd = -1;
+	snprintf(d->name, sizeof(d->name), "%s", s->name ? s->name : sandbox_role_name(s->role));
 	/* Its stderr is a pipe vmm reads: the user's terminal is not the device's to write. */
 	if (pipe2(errp, O_CLOEXEC) < 0)
-		return kerr_errno(err, errno, "%s device: pipe for its stderr", sandbox_role_name(s->role));
+		return kerr_errno(err, errno, "%s device: pipe for its stderr", d->name);
 	if ((r = ipc_channel_pair(sv, err)) < 0) {
 		close(errp[0]);
 		close(errp[1]);
@@ -82,7 +89,7 @@ int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr 
 	close(errp[1]);
 	if (r < 0) {
 		close(sv[0]);
-		return kerr_wrap(err, "%s device", sandbox_role_name(s->role));
+		return kerr_wrap(err, "%s device", d->name);
 	}
 	ipc_channel_init(&d->ch, sv[0], IPC_PEER_VMM, (enum ipc_peer)s->role);
 	d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
@@ -93,7 +100,7 @@ int devhost_send(struct devhost *d, enum ipc_msg_type type, const void *body, co
 		 struct kerr *err)
 {
 	if (ipc_send_timed(&d->ch, type, body, fds, DEVHOST_SEND_MS, err) < 0)
-		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+		return kerr_wrap(err, "%s device", d->name);
 	return 0;
 }
 
@@ -110,7 +117,7 @@ static int wait_readable(int fd, int timeout_ms)
 
 static int device_error(struct devhost *d, const struct ipc_msg *m, struct kerr *err)
 {
-	return kerr_set(err, m->body.error.code, "%s device: %s", sandbox_role_name(d->role),
+	return kerr_set(err, m->body.error.code, "%s device: %s", d->name,
 			m->body.error.text);
 }
 
@@ -119,15 +126,15 @@ int devhost_expect(struct devhost *d, enum ipc_msg_type type, int timeout_ms, st
 {
 	if (wait_readable(d->ch.fd, timeout_ms) <= 0)
 		return kerr_set(err, ETIMEDOUT, "%s device: no %s within %d ms",
-				sandbox_role_name(d->role), ipc_msg_name(type), timeout_ms);
+				d->name, ipc_msg_name(type), timeout_ms);
 	if (ipc_recv(&d->ch, m, err) < 0)
-		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+		return kerr_wrap(err, "%s device", d->name);
 	if (m->type == IPC_MSG_ERROR)
 		return device_error(d, m, err);
 	if (m->type != type) {
 		ipc_msg_close_fds(m);
 		return kerr_set(err, EPROTO, "%s device: expected %s, got %s",
-				sandbox_role_name(d->role), ipc_msg_name(type), ipc_msg_name(m->type));
+				d->name, ipc_msg_name(type), ipc_msg_name(m->type));
 	}
 	return 0;
 }
@@ -139,7 +146,7 @@ int devhost_wait_hello(struct devhost *d, int timeout_ms, struct kerr *err)
 
 	if (r == 0 && m.body.hello.role != (uint32_t)d->role)
 		return kerr_set(err, EPROTO, "%s device: its hello names role %u",
-				sandbox_role_name(d->role), m.body.hello.role);
+				d->name, m.body.hello.role);
 	return r;
 }
 
@@ -148,7 +155,7 @@ int devhost_pump(struct devhost *d, devhost_msg_fn fn, void *opaque, struct kerr
 	struct ipc_msg m;
 
 	if (ipc_recv(&d->ch, &m, err) < 0)
-		return kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+		return kerr_wrap(err, "%s device", d->name);
 	if (m.type == IPC_MSG_ERROR)
 		return device_error(d, &m, err);
 	fn(opaque, &m);
@@ -184,7 +191,7 @@ static void relay_stderr(struct devhost *d)
 		if (i < len && shown[i] != '\n')
 			continue;
 		if (i > start)
-			fprintf(stderr, "%s%s]: %.*s\n", prefix, sandbox_role_name(d->role), (int)(i - start),
+			fprintf(stderr, "%s%s]: %.*s\n", prefix, d->name, (int)(i - start),
 				shown + start);
 		start = i + 1;
 	}
@@ -231,13 +238,13 @@ int devhost_finish(struct devhost *d, int timeout_ms, devhost_msg_fn fn, void *o
 	}
 	/* Bounded like every wait here: a device that stopped reading is killed below. */
 	if ((r = ipc_send_timed(&d->ch, IPC_MSG_SHUTDOWN, &shutdown, NULL, timeout_ms, err)) < 0)
-		kerr_wrap(err, "%s device", sandbox_role_name(d->role));
+		kerr_wrap(err, "%s device", d->name);
 	while (r == 0 && !done) {
 		long left = remaining_ms(&deadline);
 
 		if (left <= 0 || wait_readable(d->ch.fd, (int)left) <= 0) {
 			r = kerr_set(err, ETIMEDOUT, "%s device: did not finish within %d ms",
-				     sandbox_role_name(d->role), timeout_ms);
+				     d->name, timeout_ms);
 			break;
 		}
 		r = devhost_pump(d, fn, opaque, err);

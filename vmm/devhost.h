@@ -11,8 +11,11 @@
 #include "ipc/ipc.h"
 #include "policy/sandbox.h"
 
+#define DEVHOST_NAME_MAX 16
+
 struct devhost {
 	enum sandbox_role role;
+	char name[DEVHOST_NAME_MAX];   /* in messages: the role, or "blk vdb" */
 	pid_t pid;
 	int pidfd;               /* readable once the process has exited */
 	int err_fd;              /* its stderr (a pipe, never the user's terminal); -1: none */
@@ -24,6 +27,7 @@ struct devhost {
 struct devhost_spawn {
 	const char *devproc_path;
 	enum sandbox_role role;
+	const char *name;        /* in messages, when the role alone does not say which; or NULL */
 	enum sandbox_level level;
 	uid_t uid;
 	gid_t gid;
@@ -31,6 +35,9 @@ struct devhost_spawn {
 	uint64_t log_limit;      /* bytes the log file may reach (RLIMIT_FSIZE); 0: no limit */
 	bool log_terminal;       /* the log is a terminal: the device writes control bytes visibly */
 };
+
+/* No process yet, nothing open: what devhost_kill and devhost_finish accept. */
+void devhost_init(struct devhost *d);
 
 int devhost_spawn(struct devhost *d, const struct devhost_spawn *s, struct kerr *err);
 

@@ -1,5 +1,6 @@
-/* --disk PATH[,ro][,iops=N][,bps=N][,iops_burst=N][,bps_burst=N]: parsed and checked on the
- * command line, opened by vmm with the right mode (the blk device process gets only the fd). */
+/* --disk PATH[,ro][,iops=N][,bps=N][,iops_burst=N][,bps_burst=N], up to DISK_MAX times: parsed
+ * and checked on the command line, opened by vmm with the right mode (each disk's own blk
+ * device process gets only its fd). */
 #ifndef KTSTR_VMM_DISK_H
 #define KTSTR_VMM_DISK_H
 
@@ -9,6 +10,7 @@
 #include "ipc/ipc.h"
 
 #define DISK_SECTOR 512u
+#define DISK_MAX    8     /* --disk may be given this often: /dev/vda .. /dev/vdh */
 
 struct disk_config {
 	char path[4096];

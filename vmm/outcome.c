@@ -90,10 +90,15 @@ void outcome_take(struct outcome *o, const struct ipc_msg *m)
 	}
 }
 
-void outcome_add_device(struct outcome *o, const struct ipc_device_stats *s)
+void outcome_add_device(struct outcome *o, const char *name, const struct ipc_device_stats *s)
 {
-	if (o->n_devices < OUTCOME_MAX_DEVICES)
-		o->devices[o->n_devices++] = *s;
+	struct outcome_device *d;
+
+	if (o->n_devices >= OUTCOME_MAX_DEVICES)
+		return;
+	d = &o->devices[o->n_devices++];
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->stats = *s;
 }
 
 bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,
@@ -177,12 +182,12 @@ static void write_devices(FILE *f, const struct outcome *o)
 {
 	fputs("  \"devices\": [", f);
 	for (unsigned i = 0; i < o->n_devices; i++) {
-		const struct ipc_device_stats *d = &o->devices[i];
+		const struct ipc_device_stats *d = &o->devices[i].stats;
 
-		fprintf(f, "%s{ \"role\": \"%s\", \"requests\": %llu, \"bad_requests\": %llu, "
+		fprintf(f, "%s{ \"name\": \"%s\", \"role\": \"%s\", \"requests\": %llu, \"bad_requests\": %llu, "
 			"\"bytes_read\": %llu, \"bytes_written\": %llu, \"throttled_ms\": %llu, \"dropped\": %llu, "
 			"\"tlv_frames\": %llu, \"tlv_crc_errors\": %llu, \"tlv_garbage_bytes\": %llu }",
-			i ? ", " : "", sandbox_role_name((enum sandbox_role)d->role),
+			i ? ", " : "", o->devices[i].name, sandbox_role_name((enum sandbox_role)d->role),
 			(unsigned long long)d->requests, (unsigned long long)d->bad_requests,
 			(unsigned long long)d->bytes_read, (unsigned long long)d->bytes_written,
 			(unsigned long long)d->throttled_ms, (unsigned long long)d->dropped,

@@ -21,7 +21,7 @@
 
 #define OUTCOME_TEXT_MAX   (1u << 20)   /* per kind; beyond it text is cut and marked */
 #define OUTCOME_MAX_BLOCKS 256
-#define OUTCOME_MAX_DEVICES 4
+#define OUTCOME_MAX_DEVICES 10   /* the virtio slots (vm_virtio.h checks it) */
 
 enum vm_end_reason {
 	VM_END_NONE,
@@ -61,7 +61,10 @@ struct outcome {
 	bool have_tlv_exit;            /* an intact EXIT frame came (used when COM2 said nothing) */
 	int tlv_exit_status;
 	const char *profraw_dir;       /* --profraw-dir, for the JSON's file names */
-	struct ipc_device_stats devices[OUTCOME_MAX_DEVICES];   /* what each virtio device served */
+	struct outcome_device {
+		char name[16];                 /* "console", "net", "blk vda", ... */
+		struct ipc_device_stats stats;
+	} devices[OUTCOME_MAX_DEVICES];    /* what each virtio device served */
 	unsigned n_devices;
 	bool console_log_file;         /* --console-log named a regular file (sizes below known) */
 	uint64_t console_log_bytes;
@@ -82,7 +85,7 @@ void outcome_free(struct outcome *o);
 void outcome_take(struct outcome *o, const struct ipc_msg *m);
 
 /* Records what a virtio device reported serving (once per device, at its end). */
-void outcome_add_device(struct outcome *o, const struct ipc_device_stats *s);
+void outcome_add_device(struct outcome *o, const char *name, const struct ipc_device_stats *s);
 
 /* The text of the n-th completed piece of a kind, or of the unfinished one after them. */
 bool outcome_piece(const struct outcome *o, enum ipc_text_kind kind, unsigned n,

@@ -40,25 +40,25 @@ static void port_tx(void *opaque, uint8_t byte)
 	}
 }
 
-int serial_host_spawn(struct serial_host *s, struct kvm_vm *kvm, const atomic_bool *stopping,
-		      const struct devhost_spawn *spawn, struct kerr *err)
+void serial_host_init(struct serial_host *s, struct kvm_vm *kvm, const atomic_bool *stopping)
 {
 	static const unsigned irqs[2] = { SERIAL_COM1_IRQ, SERIAL_COM2_IRQ };
-	static const uint32_t sizes[2] = { COM1_RING_SIZE, COM2_RING_SIZE };
 
 	memset(s, 0, sizeof(*s));
 	s->kvm = kvm;
 	s->stopping = stopping;
-	s->dev.pid = -1;
-	s->dev.pidfd = -1;
-	s->dev.err_fd = -1;
-	s->dev.ch.fd = -1;
+	devhost_init(&s->dev);
 	for (int i = 0; i < 2; i++) {
 		s->com[i].host = s;
-		s->com[i].ring.sh = NULL;
-		s->com[i].ring.memfd = s->com[i].ring.data_bell = s->com[i].ring.space_bell = -1;
+		ipc_ring_init(&s->com[i].ring);
 		uart_init(&s->com[i].uart, irqs[i], port_tx, port_irq, &s->com[i]);
 	}
+}
+
+int serial_host_spawn(struct serial_host *s, const struct devhost_spawn *spawn, struct kerr *err)
+{
+	static const uint32_t sizes[2] = { COM1_RING_SIZE, COM2_RING_SIZE };
+
 	for (int i = 0; i < 2; i++)
 		if (ipc_ring_create(&s->com[i].ring, sizes[i], err) < 0)
 			return kerr_wrap(err, "COM%d ring", i + 1);

@@ -33,8 +33,11 @@ struct serial_host {
 	atomic_bool ring_broken;      /* the device corrupted a ring index */
 };
 
-int serial_host_spawn(struct serial_host *s, struct kvm_vm *kvm, const atomic_bool *stopping,
-		      const struct devhost_spawn *spawn, struct kerr *err);
+/* No process, no rings yet: what serial_host_destroy accepts. */
+void serial_host_init(struct serial_host *s, struct kvm_vm *kvm, const atomic_bool *stopping);
+
+/* Creates the COM rings and starts the serial device process. */
+int serial_host_spawn(struct serial_host *s, const struct devhost_spawn *spawn, struct kerr *err);
 
 /* Waits for the device's hello and hands it the rings. */
 int serial_host_attach(struct serial_host *s, int timeout_ms, struct kerr *err);

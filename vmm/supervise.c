@@ -70,7 +70,7 @@ static void take_virtio_message(void *opaque, const struct ipc_msg *m)
 	struct virtio_msg_ctx *c = opaque;
 
 	if (m->type == IPC_MSG_DEVICE_STATS && m->body.device_stats.role == (uint32_t)c->dev->role)
-		outcome_add_device(c->o, &m->body.device_stats);
+		outcome_add_device(c->o, c->dev->name, &m->body.device_stats);
 	else if (m->type == IPC_MSG_GUEST_FRAME)
 		outcome_take(c->o, m);
 }
@@ -85,7 +85,7 @@ static void device_failed(struct vm *vm, struct devhost *dev, struct kerr *e)
 
 			devhost_kill(dev);
 			devhost_describe_exit(dev, how, sizeof(how));
-			kerr_wrap(e, "%s device process %s", sandbox_role_name(dev->role), how);
+			kerr_wrap(e, "%s device process %s", dev->name, how);
 		}
 	}
 	vm_request_end(vm, VM_END_HOST_ERROR, e);
@@ -181,7 +181,7 @@ static void finish_device(struct vm *vm, struct outcome *o, struct devhost *dev,
 		char how[128];
 
 		devhost_describe_exit(dev, how, sizeof(how));
-		kerr_wrap(&e, "%s device process (%s)", sandbox_role_name(dev->role), how);
+		kerr_wrap(&e, "%s device process (%s)", dev->name, how);
 		outcome_add_device_fault(o, e.msg);
 		vm_request_end(vm, VM_END_HOST_ERROR, &e);
 	}

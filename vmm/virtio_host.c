@@ -13,10 +13,7 @@
 void virtio_host_init(struct virtio_host *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->dev.pid = -1;
-	h->dev.pidfd = -1;
-	h->dev.err_fd = -1;
-	h->dev.ch.fd = -1;
+	devhost_init(&h->dev);
 	h->irqfd = h->status_memfd = h->wake_fd = -1;
 	for (unsigned i = 0; i < IPC_VIRTIO_MAX_QUEUES; i++)
 		h->kick[i] = -1;
@@ -53,7 +50,7 @@ int virtio_host_flush(struct virtio_host *h, struct kerr *err)
 	pthread_mutex_unlock(&h->pending_lock);
 	if (r == -EAGAIN)
 		return 1;
-	return r < 0 ? kerr_wrap(err, "%s device", sandbox_role_name(h->dev.role)) : 0;
+	return r < 0 ? kerr_wrap(err, "%s device", h->dev.name) : 0;
 }
 
 bool virtio_host_pending(struct virtio_host *h)
@@ -174,7 +171,7 @@ int virtio_host_setup(struct virtio_host *h, const struct guest_memory *mem,
 {
 	static const struct virtio_mmio_ops ops = { .driver_ok = on_driver_ok, .reset = on_reset,
 						    .notify = on_notify };
-	const char *name = sandbox_role_name(h->dev.role);
+	const char *name = h->dev.name;
 	struct ipc_msg m = { 0 };
 	int r;
 

@@ -86,7 +86,7 @@ static int start_serial(struct vm *vm, struct kerr *err)
 		return vm->console_log_fd;
 	vm_spawn_config(vm, SANDBOX_ROLE_SERIAL, &sp);
 	vm_spawn_log(vm, &sp);
-	return serial_host_spawn(&vm->serial, &vm->kvm, &vm->stopping, &sp, err);
+	return serial_host_spawn(&vm->serial, &sp, err);
 }
 
 /* Virtio windows go in the DSDT, or with --virtio-cmdline on the kernel command line before
@@ -208,6 +208,39 @@ static int check_input(const char *opt, const char *path, struct kerr *err)
 	return 0;
 }
 
+/* The same file, or the same block device through another node. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	if (S_ISBLK(a->st_mode) && S_ISBLK(b->st_mode))
+		return a->st_rdev == b->st_rdev;
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Every --disk, in order. One file behind two disks is refused unless all are read-only:
+ * two device processes writing it would each cache what the other overwrites. */
+static int open_disks(struct vm *vm, struct kerr *err)
+{
+	struct stat st[DISK_MAX];
+
+	for (unsigned i = 0; i < vm->cfg->n_disks; i++) {
+		const struct disk_config *d = &vm->cfg->disks[i];
+		int r = disk_open(d, &vm->disks[i].fd, &vm->disks[i].msg, err);
+
+		if (r < 0)
+			return r;
+		if (fstat(vm->disks[i].fd, &st[i]) < 0)
+			return kerr_errno(err, errno, "--disk %s", d->path);
+		for (unsigned j = 0; j < i; j++) {
+			if (!same_file(&st[i], &st[j]) || (d->read_only && vm->cfg->disks[j].read_only))
+				continue;
+			return kerr_set(err, EINVAL, "--disk %u (%s) is also --disk %u (/dev/vd%c), and "
+					"one of them is writable: give a file to one disk, or make "
+					"every use of it ro", i + 1, d->path, j + 1, 'a' + j);
+		}
+	}
+	return 0;
+}
+
 /* --initrd as given, or the initramfs built for the payload. */
 static int open_initrd(struct vm *vm, struct kerr *err)
 {
@@ -253,14 +286,10 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	vm->cfg = cfg;
 	vm->kvm.kvm_fd = vm->kvm.vm_fd = -1;
 	vm->mem.memfd = -1;
-	vm->serial.dev.pid = -1;
-	vm->serial.dev.pidfd = -1;
-	vm->serial.dev.err_fd = -1;
-	vm->serial.dev.ch.fd = -1;
-	for (int i = 0; i < 2; i++)
-		vm->serial.com[i].ring.memfd = vm->serial.com[i].ring.data_bell =
-			vm->serial.com[i].ring.space_bell = -1;
-	vm->disk_fd = vm->stats_fd = vm->console_log_fd = -1;
+	serial_host_init(&vm->serial, &vm->kvm, &vm->stopping);
+	for (unsigned i = 0; i < DISK_MAX; i++)
+		vm->disks[i].fd = -1;
+	vm->stats_fd = vm->console_log_fd = -1;
 	vm->initrd.fd = -1;
 	vm_virtio_init(vm);
 	vm->topo = cfg->topo;
@@ -276,8 +305,9 @@ static void vm_destroy(struct vm *vm)
 	free(vm->vcpus);
 	serial_host_destroy(&vm->serial);
 	vm_virtio_destroy(vm);
-	if (vm->disk_fd >= 0)
-		close(vm->disk_fd);
+	for (unsigned i = 0; i < DISK_MAX; i++)
+		if (vm->disks[i].fd >= 0)
+			close(vm->disks[i].fd);
 	if (vm->initrd.fd >= 0)
 		close(vm->initrd.fd);
 	if (vm->stats_fd >= 0)
@@ -343,8 +373,8 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	vm_init(vm, cfg);
 	if (vm->end_event < 0 || vm->work_event < 0)
 		r = kerr_errno(err, errno, "eventfd");
-	if (r == 0 && cfg->have_disk)
-		r = disk_open(&cfg->disk, &vm->disk_fd, &vm->disk_msg, err);
+	if (r == 0)
+		r = open_disks(vm, err);
 	if (r == 0 && cfg->stats_socket)
 		r = stats_socket_connect(cfg->stats_socket, &vm->stats_fd, err);
 	if (r == 0 && cfg->profraw_dir)

@@ -32,10 +32,9 @@ struct vm {
 	struct serial_host serial;
 	struct i8042 kbd;              /* the reset line */
 	struct vm_virtio virtio[VM_VIRTIO_SLOTS];
-	int disk_fd;                   /* --disk, opened before anything else; -1: none */
+	struct vm_disk disks[DISK_MAX];   /* --disk, opened before anything else; fd -1: none */
 	int stats_fd;                  /* --stats-socket, connected before anything else */
 	int console_log_fd;            /* --console-log or stderr: serial and console write it */
-	struct ipc_blk_disk disk_msg;
 	struct initramfs initrd;       /* --initrd opened, or the one built; fd -1: none */
 	struct vcpu *vcpus;
 	unsigned nvcpus;

@@ -2,52 +2,13 @@
 #include "vmm/vm_virtio.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "vmm/vm.h"
 
 #define DEVICE_HELLO_TIMEOUT_MS 10000
-
-static const unsigned slot_gsi[VM_VIRTIO_SLOTS] = { 5, 6, 7 };
-
-static uint64_t slot_base(unsigned slot)
-{
-	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_WINDOW;
-}
-
-static const enum sandbox_role slot_role[VM_VIRTIO_SLOTS] = {
-	SANDBOX_ROLE_CONSOLE, SANDBOX_ROLE_BLK, SANDBOX_ROLE_NET,
-};
-
-void vm_virtio_init(struct vm *vm)
-{
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
-		virtio_host_init(&vm->virtio[i].host);
-}
-
-/* The console is always there (/dev/hvc0, the TLV port, the stats relay if wired); blk with
- * --disk, net with --net. Every process is started before any is waited for, so their exec
- * and sandbox set-up overlap each other and the loading of the guest. */
-int vm_virtio_spawn(struct vm *vm, struct kerr *err)
-{
-	vm->virtio[VM_VIRTIO_CONSOLE].used = true;
-	vm->virtio[VM_VIRTIO_BLK].used = vm->disk_fd >= 0;
-	vm->virtio[VM_VIRTIO_NET].used = vm->cfg->have_net;
-	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
-		struct devhost_spawn sp;
-		int r;
-
-		if (!vm->virtio[i].used)
-			continue;
-		vm_spawn_config(vm, slot_role[i], &sp);
-		if (i == VM_VIRTIO_CONSOLE)
-			vm_spawn_log(vm, &sp);
-		if ((r = devhost_spawn(&vm->virtio[i].host.dev, &sp, err)) < 0)
-			return r;
-	}
-	return 0;
-}
 
 /* The bodies of the setup messages, alive while the roles that point at them are used. */
 struct setup_bodies {
@@ -56,30 +17,116 @@ struct setup_bodies {
 	struct ipc_net_setup net;
 };
 
-static struct virtio_host_role role_of(struct vm *vm, unsigned slot, struct setup_bodies *b)
+struct slot {
+	enum sandbox_role role;
+	uint32_t device_id;          /* IPC_VIRTIO_ID_*: what its identity must say */
+	unsigned gsi;
+	unsigned disk;               /* blk: which --disk */
+	bool writes_log;             /* it writes the console log */
+	bool (*used)(const struct vm *vm, const struct slot *s);
+	void (*setup)(struct vm *vm, const struct slot *s, struct setup_bodies *b,
+		      struct virtio_host_role *out);
+};
+
+static bool console_used(const struct vm *vm, const struct slot *s)
+{
+	(void)vm, (void)s;
+	return true;   /* /dev/hvc0, the TLV port, the stats relay if wired */
+}
+
+static bool disk_used(const struct vm *vm, const struct slot *s)
+{
+	return s->disk < vm->cfg->n_disks;
+}
+
+static bool net_used(const struct vm *vm, const struct slot *s)
+{
+	(void)s;
+	return vm->cfg->have_net;
+}
+
+static void console_setup(struct vm *vm, const struct slot *s, struct setup_bodies *b,
+			  struct virtio_host_role *out)
 {
 	bool relay = vm->stats_fd >= 0;
 
-	switch (slot) {
-	case VM_VIRTIO_CONSOLE:
-		b->console.flags = relay ? IPC_CONSOLE_RELAY : 0;
-		return (struct virtio_host_role){
-			.device_id = IPC_VIRTIO_ID_CONSOLE, .setup_type = IPC_MSG_CONSOLE_SETUP,
-			.setup_body = &b->console, .extra_type = relay ? IPC_MSG_CONSOLE_RELAY : 0,
-			.extra_body = &b->relay, .extra_fds = &vm->stats_fd,
-		};
-	case VM_VIRTIO_BLK:
-		return (struct virtio_host_role){
-			.device_id = IPC_VIRTIO_ID_BLK, .setup_type = IPC_MSG_BLK_DISK,
-			.setup_body = &vm->disk_msg, .setup_fds = &vm->disk_fd,
-		};
-	default:
-		memcpy(b->net.mac, vm->cfg->net_mac, sizeof(b->net.mac));
-		return (struct virtio_host_role){
-			.device_id = IPC_VIRTIO_ID_NET, .setup_type = IPC_MSG_NET_SETUP,
-			.setup_body = &b->net,
-		};
+	b->console.flags = relay ? IPC_CONSOLE_RELAY : 0;
+	*out = (struct virtio_host_role){
+		.device_id = s->device_id, .setup_type = IPC_MSG_CONSOLE_SETUP,
+		.setup_body = &b->console, .extra_type = relay ? IPC_MSG_CONSOLE_RELAY : 0,
+		.extra_body = &b->relay, .extra_fds = &vm->stats_fd,
+	};
+}
+
+static void disk_setup(struct vm *vm, const struct slot *s, struct setup_bodies *b,
+		       struct virtio_host_role *out)
+{
+	(void)b;
+	*out = (struct virtio_host_role){
+		.device_id = s->device_id, .setup_type = IPC_MSG_BLK_DISK,
+		.setup_body = &vm->disks[s->disk].msg, .setup_fds = &vm->disks[s->disk].fd,
+	};
+}
+
+static void net_setup(struct vm *vm, const struct slot *s, struct setup_bodies *b,
+		      struct virtio_host_role *out)
+{
+	memcpy(b->net.mac, vm->cfg->net_mac, sizeof(b->net.mac));
+	*out = (struct virtio_host_role){
+		.device_id = s->device_id, .setup_type = IPC_MSG_NET_SETUP, .setup_body = &b->net,
+	};
+}
+
+#define CONSOLE { SANDBOX_ROLE_CONSOLE, IPC_VIRTIO_ID_CONSOLE, 5, 0, true, console_used, console_setup }
+#define DISK(n, gsi) { SANDBOX_ROLE_BLK, IPC_VIRTIO_ID_BLK, gsi, n, false, disk_used, disk_setup }
+#define NET { SANDBOX_ROLE_NET, IPC_VIRTIO_ID_NET, 7, 0, false, net_used, net_setup }
+
+/* Window order is ACPI's order and so the guest's probe order: the disks become vda, vdb,
+ * ... in the order given. The first three slots are where they were before there were
+ * several disks. GSIs stay below 16, where both ACPI and the MP table (acpi=off with
+ * --virtio-cmdline) map them 1:1 to I/O APIC pins: 5-7, then 9-15 (no SCI: the FADT is
+ * hardware-reduced; 8 is the RTC's, 1 and 12 the i8042's, 3 and 4 the UARTs'). */
+static const struct slot slots[VM_VIRTIO_SLOTS] = {
+	CONSOLE, DISK(0, 6), NET,
+	DISK(1, 9), DISK(2, 10), DISK(3, 11), DISK(4, 12), DISK(5, 13), DISK(6, 14), DISK(7, 15),
+};
+
+_Static_assert(VM_VIRTIO_SLOTS <= OUTCOME_MAX_DEVICES, "the outcome keeps every device's stats");
+
+static uint64_t slot_base(unsigned slot)
+{
+	return VIRTIO_MMIO_BASE + (uint64_t)slot * VIRTIO_MMIO_WINDOW;
+}
+
+void vm_virtio_init(struct vm *vm)
+{
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++)
+		virtio_host_init(&vm->virtio[i].host);
+}
+
+/* Every process is started before any is waited for, so their exec and sandbox set-up
+ * overlap each other and the loading of the guest. */
+int vm_virtio_spawn(struct vm *vm, struct kerr *err)
+{
+	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
+		const struct slot *s = &slots[i];
+		struct devhost_spawn sp;
+		char name[DEVHOST_NAME_MAX];
+		int r;
+
+		if (!(vm->virtio[i].used = s->used(vm, s)))
+			continue;
+		vm_spawn_config(vm, s->role, &sp);
+		if (s->role == SANDBOX_ROLE_BLK) {
+			snprintf(name, sizeof(name), "blk vd%c", 'a' + s->disk);
+			sp.name = name;
+		}
+		if (s->writes_log)
+			vm_spawn_log(vm, &sp);
+		if ((r = devhost_spawn(&vm->virtio[i].host.dev, &sp, err)) < 0)
+			return r;
 	}
+	return 0;
 }
 
 int vm_virtio_setup(struct vm *vm, struct kerr *err)
@@ -92,15 +139,18 @@ int vm_virtio_setup(struct vm *vm, struct kerr *err)
 
 		if (!vm->virtio[i].used)
 			continue;
-		role = role_of(vm, i, &b);
+		slots[i].setup(vm, &slots[i], &b, &role);
 		r = virtio_host_setup(&vm->virtio[i].host, &vm->mem, &role, DEVICE_HELLO_TIMEOUT_MS, err);
 	}
-	/* The device processes hold their own copies of the disk and the stats socket now. */
-	if (vm->disk_fd >= 0)
-		close(vm->disk_fd);
+	/* The device processes hold their own copies of the disks and the stats socket now. */
+	for (unsigned i = 0; i < DISK_MAX; i++) {
+		if (vm->disks[i].fd >= 0)
+			close(vm->disks[i].fd);
+		vm->disks[i].fd = -1;
+	}
 	if (vm->stats_fd >= 0)
 		close(vm->stats_fd);
-	vm->disk_fd = vm->stats_fd = -1;
+	vm->stats_fd = -1;
 	return r;
 }
 
@@ -111,7 +161,7 @@ unsigned vm_virtio_acpi(const struct vm *vm, struct acpi_virtio *out, unsigned m
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS && n < max; i++)
 		if (vm->virtio[i].used)
 			out[n++] = (struct acpi_virtio){ .base = (uint32_t)slot_base(i),
-							 .len = VIRTIO_MMIO_WINDOW, .gsi = slot_gsi[i] };
+							 .len = VIRTIO_MMIO_WINDOW, .gsi = slots[i].gsi };
 	return n;
 }
 
@@ -124,9 +174,9 @@ int vm_virtio_wire(struct vm *vm, struct kerr *err)
 			continue;
 		vm->virtio[i].host.wake_fd = vm->work_event;   /* the supervisor sends what vCPUs post */
 		r = virtio_host_wire(&vm->virtio[i].host, &vm->kvm, &vm->mmio, slot_base(i),
-				     slot_gsi[i], err);
+				     slots[i].gsi, err);
 		if (r < 0)
-			return kerr_wrap(err, "%s device", sandbox_role_name(vm->virtio[i].host.dev.role));
+			return kerr_wrap(err, "%s device", vm->virtio[i].host.dev.name);
 	}
 	return 0;
 }

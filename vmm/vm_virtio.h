@@ -1,19 +1,29 @@
-/* The VM's virtio devices: which slots exist (fixed windows and GSIs), starting their device
- * processes, plugging them into KVM, and announcing them in ACPI. */
+/* The VM's virtio devices: the slot table (which device sits in which register window, on
+ * which GSI), starting their device processes, plugging them into KVM, and announcing them
+ * in ACPI. Adding a device is a row in the slot table (vm_virtio.c), a row in policy's role
+ * table and its devproc file. */
 #ifndef KTSTR_VMM_VM_VIRTIO_H
 #define KTSTR_VMM_VM_VIRTIO_H
 
 #include <stdbool.h>
 
 #include "vmm/acpi.h"
+#include "vmm/disk.h"
 #include "vmm/virtio_host.h"
 
-/* Window n at VIRTIO_MMIO_BASE + n * 0x1000: console GSI 5, blk GSI 6, net GSI 7. */
-enum vm_virtio_slot { VM_VIRTIO_CONSOLE, VM_VIRTIO_BLK, VM_VIRTIO_NET, VM_VIRTIO_SLOTS };
+/* The console, one slot per possible disk, and the net device. Slot n's registers are the
+ * window at VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_WINDOW. */
+#define VM_VIRTIO_SLOTS (2 + DISK_MAX)
 
 struct vm_virtio {
 	bool used;
 	struct virtio_host host;
+};
+
+/* A --disk, opened before anything else. */
+struct vm_disk {
+	int fd;                     /* -1 once its device process holds it */
+	struct ipc_blk_disk msg;
 };
 
 struct vm;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -69,6 +70,7 @@ static void start(struct virtio_host *h, struct guest_memory *mem)
 	assert_int_equal(ipc_channel_pair(sv, &err), 0);
 	virtio_host_init(h);
 	h->dev.role = SANDBOX_ROLE_NET;
+	snprintf(h->dev.name, sizeof(h->dev.name), "net");
 	h->dev.pid = fork();
 	assert_true(h->dev.pid >= 0);
 	if (h->dev.pid == 0) {

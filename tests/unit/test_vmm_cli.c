@@ -43,18 +43,17 @@ static void slurp(int fd, char *buf, size_t size)
 }
 
 /* Runs ktstr-vmm with the given arguments (NULL-terminated); stdout and stderr captured. */
-static void run_vmm(struct run *r, ...)
+/* Runs ktstr-vmm with these n arguments (at most 30), collecting its output and status. */
+static void run_vmm_argv(struct run *r, const char *const *args, unsigned n)
 {
 	char *argv[32] = { vmm_path };
-	int out[2], err[2], argc = 1;
-	va_list ap;
+	int out[2], err[2];
 	pid_t pid;
 
-	va_start(ap, r);
-	while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
-	va_end(ap);
-	argv[argc] = NULL;
+	assert_true(n <= 30);
+	for (unsigned i = 0; i < n; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[n + 1] = NULL;
 	assert_int_equal(pipe(out), 0);
 	assert_int_equal(pipe(err), 0);
 	pid = fork();
@@ -72,6 +71,19 @@ static void run_vmm(struct run *r, ...)
 	assert_int_equal(waitpid(pid, &r->status, 0), pid);
 	assert_true(WIFEXITED(r->status));
 	r->status = WEXITSTATUS(r->status);
+}
+
+static void run_vmm(struct run *r, ...)
+{
+	const char *args[31];
+	unsigned n = 0;
+	va_list ap;
+
+	va_start(ap, r);
+	while (n < 30 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	run_vmm_argv(r, args, n);
 }
 
 static void test_help_and_version(void **state)
@@ -138,6 +150,7 @@ static void test_bad_disks_named(void **state)
 	static struct run r;
 	char kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", disk[] = "/tmp/ktstr-cli-disk-XXXXXX";
 	int kfd = mkstemp(kernel), dfd = mkstemp(disk);
+	char ro[64];
 
 	(void)state;
 	assert_true(kfd >= 0 && dfd >= 0);
@@ -158,9 +171,36 @@ static void test_bad_disks_named(void **state)
 	run_vmm(&r, "--kernel", kernel, "--profraw-dir", disk, "--", "true", NULL);
 	assert_int_not_equal(r.status, 0);
 	assert_non_null(strstr(r.err, "not a directory"));
+	{
+		const char *argv[32] = { "--kernel", kernel };
+		unsigned n = 2;
+
+		for (int i = 0; i < 9; i++) {
+			argv[n++] = "--disk";
+			argv[n++] = disk;
+		}
+		argv[n++] = "--";
+		argv[n++] = "true";
+		run_vmm_argv(&r, argv, n);
+		assert_int_equal(r.status, 2);
+		if (!strstr(r.err, "--disk: at most 8 disks (/dev/vda to /dev/vdh)"))
+			fail_msg("stderr: %s", r.err);
+	}
+	/* one file behind two disks, one of them writable: two processes would write it */
+	assert_int_equal(ftruncate(dfd, 4096), 0);
 	run_vmm(&r, "--kernel", kernel, "--disk", disk, "--disk", disk, "--", "true", NULL);
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "only one disk"));
+	assert_int_not_equal(r.status, 0);
+	if (!strstr(r.err, "--disk 2 (") || !strstr(r.err, "is also --disk 1 (/dev/vda)"))
+		fail_msg("stderr: %s", r.err);
+	snprintf(ro, sizeof(ro), "%s,ro", disk);
+	run_vmm(&r, "--kernel", kernel, "--disk", ro, "--disk", ro, "--disk", disk, "--", "true", NULL);
+	assert_int_not_equal(r.status, 0);
+	if (!strstr(r.err, "--disk 3 (") || !strstr(r.err, "is also --disk 1 (/dev/vda)"))
+		fail_msg("stderr: %s", r.err);
+	/* read-only everywhere is fine: whatever ends this run, it is not that */
+	run_vmm(&r, "--kernel", kernel, "--disk", ro, "--disk", ro, "--", "true", NULL);
+	if (strstr(r.err, "is also --disk"))
+		fail_msg("stderr: %s", r.err);
 	close(kfd);
 	close(dfd);
 	unlink(kernel);
