@@ -37,6 +37,11 @@ void vm_request_end(struct vm *vm, enum vm_end_reason reason, const struct kerr 
 	ipc_bell_ring(vm->end_event);   /* wakes the supervisor */
 }
 
+static void on_vcpu_end(void *opaque, enum vm_end_reason reason, const struct kerr *why)
+{
+	vm_request_end(opaque, reason, why);
+}
+
 static void on_reset(void *opaque)
 {
 	vm_request_end(opaque, VM_END_GUEST_RESET, NULL);
@@ -167,7 +172,7 @@ static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct
 		if (apic_id > vm->kvm.max_vcpu_id)
 			return kerr_set(err, ERANGE, "APIC ID %u is above KVM's limit %u", apic_id,
 					vm->kvm.max_vcpu_id);
-		if ((r = vcpu_create(&vm->vcpus[i], vm, i, apic_id, err)) < 0)
+		if ((r = vcpu_create(&vm->vcpus[i], &vm->vcpu_env, &vm->kvm, &vm->topo, i, apic_id, err)) < 0)
 			return r;
 	}
 	return long_mode_enter(vm->vcpus[0].fd, entry->rip, entry->zero_page, err);
@@ -293,6 +298,8 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 	vm->initrd.fd = -1;
 	vm_virtio_init(vm);
 	vm->topo = cfg->topo;
+	vm->vcpu_env = (struct vcpu_env){ .pio = &vm->pio, .mmio = &vm->mmio, .mem = &vm->mem,
+					  .stopping = &vm->stopping, .end = on_vcpu_end, .opaque = vm };
 	pthread_mutex_init(&vm->end_lock, NULL);
 	vm->end_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->work_event = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

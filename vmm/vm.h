@@ -16,9 +16,9 @@
 #include "vmm/serial.h"
 #include "vmm/initramfs.h"
 #include "vmm/topology.h"
+#include "vmm/vcpu.h"
 #include "vmm/vm_virtio.h"
 
-struct vcpu;
 
 struct vm {
 	const struct vmm_config *cfg;
@@ -36,6 +36,7 @@ struct vm {
 	int stats_fd;                  /* --stats-socket, connected before anything else */
 	int console_log_fd;            /* --console-log or stderr: serial and console write it */
 	struct initramfs initrd;       /* --initrd opened, or the one built; fd -1: none */
+	struct vcpu_env vcpu_env;      /* what the vCPU threads see of this VM */
 	struct vcpu *vcpus;
 	unsigned nvcpus;
 	atomic_bool stopping;          /* every vCPU leaves KVM_RUN and exits its thread */
