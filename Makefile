@@ -24,7 +24,7 @@ LDFLAGS := -pie -Wl,-z,relro,-z,now $(OPT_LDFLAGS)
 IPC_SRC     := $(wildcard ipc/*.c)
 POLICY_SRC  := $(wildcard policy/*.c)
 DEVPROC_SRC := $(filter-out devproc/main.c,$(wildcard devproc/*.c))
-VMM_SRC     := $(filter-out vmm/main.c,$(wildcard vmm/*.c))
+VMM_SRC     := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c))
 INITGEN_SRC := $(wildcard initgen/*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
@@ -78,7 +78,7 @@ $(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
 
 # The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
 GUEST_INIT_SRC := guest/init.c guest/init_setup.c guest/ktstr.c
-$(GUEST_INIT): $(GUEST_INIT_SRC) guest/init.h guest/ktstr.h
+$(GUEST_INIT): $(GUEST_INIT_SRC) guest/abi.h guest/init.h guest/ktstr.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -Os -static $(WARN) -o $@ $(GUEST_INIT_SRC)
 
 # Brings the nested-KVM L1 command's status back to the host (see scripts/nested-kvm).
@@ -159,7 +159,7 @@ $(FUZZ_DIR)/fuzz_elf_deps: tests/fuzz/fuzz_elf_deps.c initgen/elf_deps.c ipc/msg
 $(FUZZ_DIR)/fuzz_serial_parser: tests/fuzz/fuzz_serial_parser.c devproc/serial_parser.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^
-$(FUZZ_DIR)/fuzz_register_models: tests/fuzz/fuzz_register_models.c vmm/io_bus.c vmm/uart.c vmm/virtio_mmio.c
+$(FUZZ_DIR)/fuzz_register_models: tests/fuzz/fuzz_register_models.c vmm/devices/io_bus.c vmm/devices/uart.c vmm/devices/virtio_mmio.c
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -I. -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -o $@ $^ -lpthread
 fuzz: $(FUZZERS)

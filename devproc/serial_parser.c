@@ -4,11 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define EXIT_PREFIX   "KTSTR_EXIT="
-#define INIT_START    "KTSTR_INIT_START"
-#define PANIC_PREFIX  "PANIC: "
-#define RESULT_START  "===KTSTR_TEST_RESULT_START==="
-#define RESULT_END    "===KTSTR_TEST_RESULT_END==="
+#include "guest/abi.h"
+
 #define KPANIC_MARK   "Kernel panic - not syncing"
 #define KPANIC_END    "---[ end Kernel panic"
 
@@ -42,11 +39,11 @@ static bool line_starts(const char *line, size_t len, const char *prefix)
 
 int serial_parse_exit_line(const char *line, size_t len, bool *malformed)
 {
-	size_t plen = strlen(EXIT_PREFIX);
+	size_t plen = strlen(KTSTR_ABI_EXIT_PREFIX);
 	int v = 0;
 
 	*malformed = false;
-	if (!line_starts(line, len, EXIT_PREFIX))
+	if (!line_starts(line, len, KTSTR_ABI_EXIT_PREFIX))
 		return -1;
 	if (len == plen || len - plen > 3) {
 		*malformed = true;
@@ -79,26 +76,26 @@ static void com2_idle_line(struct serial_parser *p, const char *line, size_t len
 	bool malformed;
 	int status;
 
-	if (line_is(line, len, RESULT_START)) {
+	if (line_is(line, len, KTSTR_ABI_RESULT_START)) {
 		p->com2_state = COM2_RESULT;
 		return;
 	}
-	if (line_is(line, len, INIT_START)) {
+	if (line_is(line, len, KTSTR_ABI_INIT_START)) {
 		if (!p->init_started && p->sink.milestone)
 			p->sink.milestone(p->sink.opaque, IPC_MILESTONE_INIT_START);
 		p->init_started = true;
 		return;
 	}
-	if (line_starts(line, len, PANIC_PREFIX)) {
+	if (line_starts(line, len, KTSTR_ABI_PANIC_PREFIX)) {
 		p->com2_state = COM2_PANIC;
 		p->panic_lines = 1;
-		emit(p, IPC_TEXT_PANIC, line + strlen(PANIC_PREFIX), len - strlen(PANIC_PREFIX), false);
+		emit(p, IPC_TEXT_PANIC, line + strlen(KTSTR_ABI_PANIC_PREFIX), len - strlen(KTSTR_ABI_PANIC_PREFIX), false);
 		emit_str(p, IPC_TEXT_PANIC, cut ? " [line cut]\n" : "\n", false);
 		return;
 	}
 	status = cut ? -1 : serial_parse_exit_line(line, len, &malformed);
 	if (cut)
-		malformed = line_starts(line, len, EXIT_PREFIX);
+		malformed = line_starts(line, len, KTSTR_ABI_EXIT_PREFIX);
 	if (status >= 0)
 		p->sink.exit_status(p->sink.opaque, status);
 	else if (malformed)
@@ -111,7 +108,7 @@ static void com2_line(struct serial_parser *p, const char *line, size_t len, boo
 {
 	switch (p->com2_state) {
 	case COM2_RESULT:
-		if (line_is(line, len, RESULT_END)) {
+		if (line_is(line, len, KTSTR_ABI_RESULT_END)) {
 			emit(p, IPC_TEXT_RESULT, "", 0, true);
 			p->com2_state = COM2_IDLE;
 			return;
@@ -120,7 +117,7 @@ static void com2_line(struct serial_parser *p, const char *line, size_t len, boo
 		emit(p, IPC_TEXT_RESULT, "\n", 1, false);
 		return;
 	case COM2_PANIC:
-		if (len == 0 || line_starts(line, len, "KTSTR_") || line_is(line, len, RESULT_START)) {
+		if (len == 0 || line_starts(line, len, "KTSTR_") || line_is(line, len, KTSTR_ABI_RESULT_START)) {
 			end_panic(p);
 			com2_idle_line(p, line, len, cut);
 			return;

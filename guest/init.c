@@ -18,14 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guest/abi.h"
 #include "guest/init.h"
 #include "guest/ktstr.h"
 
 #define COM2_PATH        "/dev/ttyS1"
-#define ARGV_PATH        "/ktstr/argv"
-#define SCHED_ARGV_PATH  "/ktstr/scheduler_argv"
-#define MODULES_PATH     "/ktstr/modules"
-#define SCHEDULER_PATH   "/scheduler"
 #define SCX_STATE        "/sys/kernel/sched_ext/state"
 #define SCX_ATTACH_MS    20000
 
@@ -103,26 +100,26 @@ static bool sched_ext_enabled(void)
  * `PANIC: SchedulerNotAttached: why` on COM2 and returns -1. */
 static pid_t start_scheduler(int com2)
 {
-	char **argv = init_read_argv(SCHED_ARGV_PATH), why[128];
-	char *fallback[] = { (char *)SCHEDULER_PATH, NULL };
+	char **argv = init_read_argv(KTSTR_ABI_SCHED_ARGV_PATH), why[128];
+	char *fallback[] = { (char *)KTSTR_ABI_SCHEDULER_PATH, NULL };
 	struct timespec tick = { 0, 10L * 1000 * 1000 };
 	pid_t pid;
 	int status;
 
-	init_say(com2, "KTSTR_LIFECYCLE=scheduler-start\n");
+	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-start\n");
 	if ((pid = start(argv ? argv : fallback)) < 0) {
-		init_say(com2, "PANIC: SchedulerNotAttached: fork: %s\n\n", strerror(errno));
+		init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: fork: %s\n\n", strerror(errno));
 		return -1;
 	}
 	for (int ms = 0; ms < SCX_ATTACH_MS; ms += 10) {
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			describe(status, why, sizeof(why));
-			init_say(com2, "PANIC: SchedulerNotAttached: /scheduler %s before sched_ext enabled it%s\n\n",
+			init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: /scheduler %s before sched_ext enabled it%s\n\n",
 				 why, access(SCX_STATE, R_OK) ? " (this kernel has no sched_ext)" : "");
 			return -1;
 		}
 		if (sched_ext_enabled()) {
-			init_say(com2, "KTSTR_LIFECYCLE=scheduler-attached\n");
+			init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-attached\n");
 			return pid;
 		}
 		if (access(SCX_STATE, R_OK) < 0 && ms >= 1000)
@@ -131,7 +128,7 @@ static pid_t start_scheduler(int com2)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	init_say(com2, "PANIC: SchedulerNotAttached: %s\n\n", access(SCX_STATE, R_OK) ?
+	init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: %s\n\n", access(SCX_STATE, R_OK) ?
 		 "this kernel has no sched_ext (" SCX_STATE " is missing)" : "sched_ext not enabled after 20 s");
 	return -1;
 }
@@ -142,7 +139,7 @@ static void scheduler_exited(int com2, int status)
 	char why[128];
 
 	describe(status, why, sizeof(why));
-	init_say(com2, "KTSTR_LIFECYCLE=scheduler-exited %s\n", why);
+	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-exited %s\n", why);
 	ktstr_send(KTSTR_TLV_SCDX, why, strlen(why));
 }
 
@@ -168,30 +165,30 @@ static void report(int com2, int status)
 	int code = status < 0 ? 127 : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 
 	if (status < 0)
-		init_say(com2, "PANIC: ktstr-init lost track of the payload\n\n");
+		init_say(com2, KTSTR_ABI_PANIC_PREFIX "ktstr-init lost track of the payload\n\n");
 	else if (WIFSIGNALED(status))
-		init_say(com2, "PANIC: payload killed by signal %s\n\n", signame(WTERMSIG(status)));
-	init_say(com2, "KTSTR_EXIT=%d\n", code);
+		init_say(com2, KTSTR_ABI_PANIC_PREFIX "payload killed by signal %s\n\n", signame(WTERMSIG(status)));
+	init_say(com2, KTSTR_ABI_EXIT_PREFIX "%d\n", code);
 	ktstr_send_exit(code);   /* fails harmlessly when there is no console device */
 }
 
 static void run(int argc, char **argv, int com2)
 {
-	char **payload = init_read_argv(ARGV_PATH);
+	char **payload = init_read_argv(KTSTR_ABI_ARGV_PATH);
 	pid_t sched = -1, pid;
-	int loaded = init_load_modules(MODULES_PATH, com2);
+	int loaded = init_load_modules(KTSTR_ABI_MODULES_PATH, com2);
 
 	if (loaded > 0)
-		init_say(com2, "KTSTR_LIFECYCLE=modules-loaded %d\n", loaded);
+		init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "modules-loaded %d\n", loaded);
 	if (!payload && argc >= 2)
 		payload = argv + 1;
 	if (!payload) {
-		init_say(com2, "PANIC: no payload: pass one after -- on the ktstr-vmm command line\n\n");
+		init_say(com2, KTSTR_ABI_PANIC_PREFIX "no payload: pass one after -- on the ktstr-vmm command line\n\n");
 		return;
 	}
-	if (access(SCHEDULER_PATH, F_OK) == 0 && (sched = start_scheduler(com2)) < 0)
+	if (access(KTSTR_ABI_SCHEDULER_PATH, F_OK) == 0 && (sched = start_scheduler(com2)) < 0)
 		return;
-	init_say(com2, "KTSTR_LIFECYCLE=payload-start\n");
+	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "payload-start\n");
 	pid = start(payload);
 	report(com2, pid < 0 ? -1 : wait_payload(pid, sched, com2));
 	if (sched > 0)
@@ -205,7 +202,7 @@ int main(int argc, char **argv)
 	init_mount_all();
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	com2 = open_com2();
-	init_say(com2, "KTSTR_INIT_START\n");   /* ktstr-vmm times the boot up to here */
+	init_say(com2, KTSTR_ABI_INIT_START "\n");   /* ktstr-vmm times the boot up to here */
 	run(argc, argv, com2);
 	if (com2 >= 0)
 		tcdrain(com2);

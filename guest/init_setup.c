@@ -1,5 +1,5 @@
 /* ktstr-init's preparation of the guest: filesystems, the packed kernel modules, and the
- * argv files initgen writes (see initgen/initgen.h for the paths). */
+ * argv files initgen writes (see guest/abi.h for the paths). */
 #include "guest/init.h"
 
 #include <errno.h>
@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "guest/abi.h"
 
 #ifndef MODULE_INIT_COMPRESSED_FILE
 #define MODULE_INIT_COMPRESSED_FILE 4
@@ -114,7 +116,7 @@ int init_load_modules(const char *list, int com2)
 		int r = load_module(line);
 
 		if (r < 0)
-			init_say(com2, "KTSTR_LIFECYCLE=module-failed %s: %s\n", line, strerror(-r));
+			init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "module-failed %s: %s\n", line, strerror(-r));
 		else
 			loaded++;
 	}

@@ -13,13 +13,9 @@
 #include <stdbool.h>
 
 #include "initgen/cache.h"
+#include "guest/abi.h"
 #include "ipc/ipc.h"
 
-/* Guest paths ktstr-init reads. */
-#define INITGEN_ARGV_PATH       "/ktstr/argv"             /* payload argv, NUL-separated */
-#define INITGEN_SCHED_ARGV_PATH "/ktstr/scheduler_argv"   /* /scheduler's argv, likewise */
-#define INITGEN_MODULES_PATH    "/ktstr/modules"          /* modules to load, one per line */
-#define INITGEN_SCHEDULER_PATH  "/scheduler"
 
 struct initgen_include {
 	const char *host;          /* a file or a directory (packed recursively) */

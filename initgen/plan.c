@@ -333,7 +333,7 @@ static int pack_modules(struct plan *p, struct kerr *err)
 			off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\n", guest);
 	}
 	if (r == 0)
-		r = add_generated(p, INITGEN_MODULES_PATH, list, off, err);
+		r = add_generated(p, KTSTR_ABI_MODULES_PATH, list, off, err);
 	modules_free(&l);
 	return r;
 }
@@ -342,21 +342,21 @@ static int pack_scheduler(struct plan *p, struct kerr *err)
 {
 	const char *s = p->req->scheduler;
 
-	if (pack_file(p, s, s, PACK_PROGRAM, NULL, err) < 0 || pack_argv(p, INITGEN_SCHED_ARGV_PATH, INITGEN_SCHEDULER_PATH,
+	if (pack_file(p, s, s, PACK_PROGRAM, NULL, err) < 0 || pack_argv(p, KTSTR_ABI_SCHED_ARGV_PATH, KTSTR_ABI_SCHEDULER_PATH,
 								 p->req->sched_args, err) < 0)
 		return -1;
-	return add_node(p, IPC_INITGEN_SYMLINK, INITGEN_SCHEDULER_PATH, 0777, s, -1, err);
+	return add_node(p, IPC_INITGEN_SYMLINK, KTSTR_ABI_SCHEDULER_PATH, 0777, s, -1, err);
 }
 
 static int pack_all(struct plan *p, struct kerr *err)
 {
 	const struct initgen_request *req = p->req;
-	int r = pack_file(p, req->init, "/init", PACK_GIVEN, NULL, err);
+	int r = pack_file(p, req->init, KTSTR_ABI_INIT_PATH, PACK_GIVEN, NULL, err);
 
 	if (r == 0 && req->payload)
 		r = pack_file(p, req->payload[0], req->payload[0], PACK_PROGRAM, NULL, err);
 	if (r == 0 && req->payload)
-		r = pack_argv(p, INITGEN_ARGV_PATH, req->payload[0], req->payload + 1, err);
+		r = pack_argv(p, KTSTR_ABI_ARGV_PATH, req->payload[0], req->payload + 1, err);
 	if (r == 0 && req->scheduler)
 		r = pack_scheduler(p, err);
 	for (unsigned i = 0; r == 0 && i < req->nincludes; i++)

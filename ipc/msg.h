@@ -148,7 +148,7 @@ struct ipc_guest_ram {
 	struct ipc_ram_region regions[IPC_RAM_MAX_REGIONS];
 };
 
-/* virtio devices (see devproc/virtio_dev.h and vmm/virtio_host.h). The setup order is
+/* virtio devices (see devproc/virtio_dev.h and vmm/devhost/virtio_host.h). The setup order is
  * GUEST_RAM, the role's own message (BLK_DISK), VIRTIO_IDENTITY back, then VIRTIO_IRQ and
  * one VIRTIO_KICK per queue; START and RESET follow the driver; SHUTDOWN ends it. */
 #define IPC_VIRTIO_MAX_QUEUES  8

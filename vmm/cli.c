@@ -396,3 +396,12 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 				(unsigned long long)cfg->memory_mib, CLI_MIN_MEMORY_MIB, GUEST_MEMORY_MAX_MIB);
 	return 0;
 }
+
+void vmm_spawn_config(const struct vmm_config *cfg, enum sandbox_role role, struct devhost_spawn *sp)
+{
+	devhost_spawn_config(sp, cfg->devproc_path, role, cfg->sandbox);
+	if (cfg->sandbox_id_set) {
+		sp->uid = cfg->sandbox_uid;
+		sp->gid = cfg->sandbox_gid;
+	}
+}

@@ -9,6 +9,7 @@
 
 #include "ipc/err.h"
 #include "policy/sandbox.h"
+#include "vmm/devhost/devhost.h"
 #include "vmm/disk.h"
 #include "initgen/initgen.h"
 #include "vmm/topology_opt.h"
@@ -71,5 +72,9 @@ struct vmm_config {
 int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err);
 void cli_print_help(void);
 void cli_print_version(void);
+
+/* How this run starts a helper of this role: its sandbox level, and the identity
+ * --sandbox-id chose (else the default); no log. */
+void vmm_spawn_config(const struct vmm_config *cfg, enum sandbox_role role, struct devhost_spawn *sp);
 
 #endif

@@ -8,10 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/cli.h"
-#include "vmm/host_check.h"
-#include "vmm/outcome.h"
-#include "vmm/vm.h"
+#include "vmm/vmm.h"
 
 /* ktstr-devproc lives next to ktstr-vmm. */
 static int find_devproc(char *path, size_t size, struct kerr *err)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/topology.h"
+#include "vmm/firmware/topology.h"
 
 struct topology_opts {
 	bool have_counts;

@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "vmm/cpuid.h"
+#include "vmm/firmware/cpuid.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 #define MSR_IA32_MISC_ENABLE 0x1a0

@@ -13,10 +13,10 @@
 
 #include "ipc/err.h"
 #include "vmm/guest_memory.h"
-#include "vmm/io_bus.h"
+#include "vmm/devices/io_bus.h"
 #include "vmm/kvm.h"
 #include "vmm/outcome.h"
-#include "vmm/topology.h"
+#include "vmm/firmware/topology.h"
 
 /* What a vCPU thread sees of its VM: the buses its exits go to, guest RAM (read only for
  * the instruction bytes of an internal error), the flag that stops it, and how it ends

@@ -12,13 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/acpi.h"
-#include "vmm/bzimage.h"
-#include "vmm/cmdline.h"
-#include "vmm/host_check.h"
-#include "vmm/i8042.h"
-#include "vmm/long_mode.h"
-#include "vmm/numa_layout.h"
+#include "vmm/firmware/acpi.h"
+#include "vmm/boot/bzimage.h"
+#include "vmm/boot/cmdline.h"
+#include "vmm/host/host_check.h"
+#include "vmm/devices/i8042.h"
+#include "vmm/boot/long_mode.h"
+#include "vmm/firmware/numa_layout.h"
 #include "vmm/stats_socket.h"
 #include "vmm/supervise.h"
 #include "vmm/vcpu.h"
@@ -62,19 +62,6 @@ static int open_console_log(const struct vmm_config *cfg, struct kerr *err)
 	return fd;
 }
 
-void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp)
-{
-	struct sandbox_spec defaults;
-
-	sandbox_spec_init(&defaults, role, vm->cfg->sandbox);
-	*sp = (struct devhost_spawn){
-		.devproc_path = vm->cfg->devproc_path, .role = role, .level = vm->cfg->sandbox,
-		.uid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_uid : defaults.uid,
-		.gid = vm->cfg->sandbox_id_set ? vm->cfg->sandbox_gid : defaults.gid,
-		.log_fd = -1,
-	};
-}
-
 void vm_spawn_log(const struct vm *vm, struct devhost_spawn *sp)
 {
 	sp->log_fd = vm->console_log_fd;
@@ -89,7 +76,7 @@ static int start_serial(struct vm *vm, struct kerr *err)
 
 	if ((vm->console_log_fd = open_console_log(vm->cfg, err)) < 0)
 		return vm->console_log_fd;
-	vm_spawn_config(vm, SANDBOX_ROLE_SERIAL, &sp);
+	vmm_spawn_config(vm->cfg, SANDBOX_ROLE_SERIAL, &sp);
 	vm_spawn_log(vm, &sp);
 	return serial_host_spawn(&vm->serial, &sp, err);
 }

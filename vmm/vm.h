@@ -9,13 +9,13 @@
 #include "ipc/err.h"
 #include "vmm/cli.h"
 #include "vmm/guest_memory.h"
-#include "vmm/i8042.h"
-#include "vmm/io_bus.h"
+#include "vmm/devices/i8042.h"
+#include "vmm/devices/io_bus.h"
 #include "vmm/kvm.h"
 #include "vmm/outcome.h"
-#include "vmm/serial.h"
-#include "vmm/initramfs.h"
-#include "vmm/topology.h"
+#include "vmm/devhost/serial_host.h"
+#include "vmm/boot/initramfs.h"
+#include "vmm/firmware/topology.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm_virtio.h"
 
@@ -47,10 +47,6 @@ struct vm {
 	int work_event;                /* eventfd: a vCPU posted something for a device */
 	struct outcome outcome;
 };
-
-/* How a device process of this VM is started: the role, the sandbox level and identity
- * the command line asked for, no log (callers that give one set log_fd). */
-void vm_spawn_config(const struct vm *vm, enum sandbox_role role, struct devhost_spawn *sp);
 
 /* The console log for a device that writes it: the fd, its size limit, whether a terminal. */
 void vm_spawn_log(const struct vm *vm, struct devhost_spawn *sp);

@@ -116,7 +116,7 @@ int vm_virtio_spawn(struct vm *vm, struct kerr *err)
 
 		if (!(vm->virtio[i].used = s->used(vm, s)))
 			continue;
-		vm_spawn_config(vm, s->role, &sp);
+		vmm_spawn_config(vm->cfg, s->role, &sp);
 		if (s->role == SANDBOX_ROLE_BLK) {
 			snprintf(name, sizeof(name), "blk vd%c", 'a' + s->disk);
 			sp.name = name;

@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 
-#include "vmm/acpi.h"
+#include "vmm/firmware/acpi.h"
 #include "vmm/disk.h"
-#include "vmm/virtio_host.h"
+#include "vmm/devhost/virtio_host.h"
 
 /* The console, one slot per possible disk, and the net device. Slot n's registers are the
  * window at VIRTIO_MMIO_BASE + n * VIRTIO_MMIO_WINDOW. */

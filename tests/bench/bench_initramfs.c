@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/initramfs.h"
+#include "vmm/boot/initramfs.h"
 
 #define COLD_RUNS 7
 #define WARM_RUNS 31

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "vmm/guest_memory.h"
-#include "vmm/initramfs.h"
+#include "vmm/boot/initramfs.h"
 
 #define VMS        16
 #define GUEST_MIB  256ull

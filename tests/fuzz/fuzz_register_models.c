@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/io_bus.h"
-#include "vmm/uart.h"
-#include "vmm/virtio_mmio.h"
+#include "vmm/devices/io_bus.h"
+#include "vmm/devices/uart.h"
+#include "vmm/devices/virtio_mmio.h"
 
 #define MMIO_BASE 0xc0000000ull
 

@@ -86,7 +86,7 @@ static void rig_finish(struct blk_rig *r)
 		fail_msg("finish: %s", err.msg);
 	assert_true(WIFEXITED(r->d.h.dev.wait_status));
 	assert_int_equal(WEXITSTATUS(r->d.h.dev.wait_status), 0);
-	assert_true(r->d.h.have_stats);
+	assert_true(r->d.have_stats);
 }
 
 static void rig_free(struct blk_rig *r)
@@ -193,10 +193,10 @@ static void check_identity_and_io(enum sandbox_level level)
 		assert_int_equal(used, 1);
 	}
 	rig_finish(&r);
-	assert_int_equal(r.d.h.stats.requests, 6);
-	assert_int_equal(r.d.h.stats.bytes_read, 4096);
-	assert_int_equal(r.d.h.stats.bytes_written, 4096);
-	assert_int_equal(r.d.h.stats.bad_requests, 0);
+	assert_int_equal(r.d.stats.requests, 6);
+	assert_int_equal(r.d.stats.bytes_read, 4096);
+	assert_int_equal(r.d.stats.bytes_written, 4096);
+	assert_int_equal(r.d.stats.bad_requests, 0);
 	rig_free(&r);
 }
 
@@ -226,7 +226,7 @@ static void test_read_only(void **state)
 		assert_int_equal(host[i], pattern(i));
 	assert_int_equal(request(&r, VIRTIO_BLK_T_IN, 0, buf, 512, &used), VIRTIO_BLK_S_OK);
 	rig_finish(&r);
-	assert_int_equal(r.d.h.stats.bytes_written, 0);
+	assert_int_equal(r.d.stats.bytes_written, 0);
 	rig_free(&r);
 }
 
@@ -307,7 +307,7 @@ static void test_hostile_chains(void **state)
 	/* Still serving. */
 	assert_int_equal(request(&r, VIRTIO_BLK_T_IN, 1, buf, 512, &used), VIRTIO_BLK_S_OK);
 	rig_finish(&r);
-	assert_int_equal(r.d.h.stats.bad_requests, 6);
+	assert_int_equal(r.d.stats.bad_requests, 6);
 	rig_free(&r);
 }
 
@@ -330,7 +330,7 @@ static void test_corrupt_ring_then_reset(void **state)
 	vdrv_bring_up(&r.d, 1, 128, WANTED);
 	assert_int_equal(request(&r, VIRTIO_BLK_T_IN, 1, buf, 512, &used), VIRTIO_BLK_S_OK);
 	rig_finish(&r);
-	assert_true(r.d.h.stats.bad_requests >= 1);
+	assert_true(r.d.stats.bad_requests >= 1);
 	rig_free(&r);
 }
 
@@ -354,8 +354,8 @@ static void test_counts_survive_a_restart(void **state)
 	vdrv_bring_up(&r.d, 1, 128, WANTED);
 	assert_int_equal(request(&r, VIRTIO_BLK_T_IN, 1, buf, 512, &used), VIRTIO_BLK_S_OK);
 	rig_finish(&r);
-	assert_int_equal(r.d.h.stats.requests, 2);
-	assert_true(r.d.h.stats.bad_requests == 2 || r.d.h.stats.bad_requests == 3);
+	assert_int_equal(r.d.stats.requests, 2);
+	assert_true(r.d.stats.bad_requests == 2 || r.d.stats.bad_requests == 3);
 	rig_free(&r);
 }
 
@@ -391,7 +391,7 @@ static void test_throttle(void **state)
 	print_message("30 requests at 50 IOPS (burst 5): %.3f s\n", s);
 	assert_true(s >= 0.47 && s < 3.0);
 	rig_finish(&r);
-	assert_true(r.d.h.stats.throttled_ms >= 400);
+	assert_true(r.d.stats.throttled_ms >= 400);
 	rig_free(&r);
 
 	rig_start(&r, SANDBOX_STANDARD, &bps);

@@ -195,7 +195,7 @@ static void finish(struct con_rig *r)
 		fail_msg("finish: %s", err.msg);
 	assert_true(WIFEXITED(r->d.h.dev.wait_status));
 	assert_int_equal(WEXITSTATUS(r->d.h.dev.wait_status), 0);
-	assert_true(r->d.h.have_stats);
+	assert_true(r->d.have_stats);
 }
 
 static void rig_free(struct con_rig *r)
@@ -288,9 +288,9 @@ static void check_ports(enum sandbox_level level)
 	f = &r.out.frames.frame[3];
 	assert_true(f->type == TLV_RAWO && f->complete && f->len == sizeof(big));
 	assert_memory_equal(frame_log_data(&r.out.frames, f), big, sizeof(big));
-	assert_int_equal(r.d.h.stats.tlv_frames, 4);
-	assert_int_equal(r.d.h.stats.tlv_crc_errors, 1);
-	assert_int_equal(r.d.h.stats.tlv_garbage, 8);
+	assert_int_equal(r.d.stats.tlv_frames, 4);
+	assert_int_equal(r.d.stats.tlv_crc_errors, 1);
+	assert_int_equal(r.d.stats.tlv_garbage, 8);
 	rig_free(&r);
 }
 
@@ -328,7 +328,7 @@ static void test_stats_relay(void **state)
 	r.sock = -1;
 	expect_ctrl(&r, 2, VIRTIO_CONSOLE_PORT_OPEN, 0, NULL);
 	finish(&r);
-	assert_int_equal(r.d.h.stats.bytes_read, 5);
+	assert_int_equal(r.d.stats.bytes_read, 5);
 	rig_free(&r);
 }
 
@@ -351,7 +351,7 @@ static void test_bad_control(void **state)
 	send_ctrl(&r, 7, VIRTIO_CONSOLE_PORT_READY, 1);     /* no such port */
 	handshake(&r);
 	finish(&r);
-	assert_int_equal(r.d.h.stats.bad_requests, 3);
+	assert_int_equal(r.d.stats.bad_requests, 3);
 	rig_free(&r);
 }
 

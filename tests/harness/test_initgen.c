@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/devhost.h"
-#include "vmm/initramfs.h"
+#include "vmm/devhost/devhost.h"
+#include "vmm/boot/initramfs.h"
 
 /* A writable string: cli_parse may cut an argument in place, as it may argv's. */
 #define S(lit) ((char[]){ lit })
@@ -345,16 +345,12 @@ static void ignore(void *opaque, const struct ipc_msg *m)
 /* The initgen process itself, looked at from here while it waits for work. */
 static void test_initgen_is_sandboxed(void **state)
 {
-	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = SANDBOX_ROLE_INITGEN,
-				    .level = SANDBOX_STANDARD, .log_fd = -1 };
-	struct sandbox_spec defaults;
+	struct devhost_spawn sp;
 	struct devhost d;
 	struct kerr err = { 0 };
 
 	(void)state;
-	sandbox_spec_init(&defaults, SANDBOX_ROLE_INITGEN, SANDBOX_STANDARD);
-	sp.uid = defaults.uid;
-	sp.gid = defaults.gid;
+	devhost_spawn_config(&sp, devproc_path, SANDBOX_ROLE_INITGEN, SANDBOX_STANDARD);
 	if (devhost_spawn(&d, &sp, &err) < 0 || devhost_wait_hello(&d, 5000, &err) < 0)
 		fail_msg("start initgen: %s", err.msg);
 	assert_int_equal(sh("grep -q '^Seccomp:[[:space:]]*2$' /proc/%d/status", d.pid), 0);

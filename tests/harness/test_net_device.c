@@ -53,7 +53,7 @@ static void finish(struct vdrv *d)
 		fail_msg("finish: %s", err.msg);
 	assert_true(WIFEXITED(d->h.dev.wait_status));
 	assert_int_equal(WEXITSTATUS(d->h.dev.wait_status), 0);
-	assert_true(d->h.have_stats);
+	assert_true(d->have_stats);
 }
 
 /* Posts one RX buffer; returns its guest address. */
@@ -122,9 +122,9 @@ static void check_loopback(enum sandbox_level level)
 	transmit(&d, 1514, 2);                                       /* a full-MTU frame */
 	expect_frame(&d, rx[1], 1514, 2);
 	finish(&d);
-	assert_int_equal(d.h.stats.bytes_written, 60 + 1514);
-	assert_int_equal(d.h.stats.bytes_read, 60 + 1514);
-	assert_int_equal(d.h.stats.dropped, 0);
+	assert_int_equal(d.stats.bytes_written, 60 + 1514);
+	assert_int_equal(d.stats.bytes_read, 60 + 1514);
+	assert_int_equal(d.stats.dropped, 0);
 	vdrv_free(&d);
 }
 
@@ -153,7 +153,7 @@ static void test_frames_wait_for_rx_buffers(void **state)
 		expect_frame(&d, rx, 60, (uint8_t)i);                /* in order */
 	}
 	finish(&d);
-	assert_int_equal(d.h.stats.dropped, 3);
+	assert_int_equal(d.stats.dropped, 3);
 	vdrv_free(&d);
 }
 
@@ -181,8 +181,8 @@ static void test_bad_frames(void **state)
 	assert_true(vdrv_wait_used(&d, RXQ, &id, &used, 5000));
 	assert_int_equal(used, 0);
 	finish(&d);
-	assert_int_equal(d.h.stats.bad_requests, 2);
-	assert_int_equal(d.h.stats.dropped, 1);
+	assert_int_equal(d.stats.bad_requests, 2);
+	assert_int_equal(d.stats.dropped, 1);
 	vdrv_free(&d);
 }
 

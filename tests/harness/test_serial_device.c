@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/devhost.h"
+#include "vmm/devhost/devhost.h"
 #include "vmm/outcome.h"
 
 struct serial_rig {
@@ -44,18 +44,16 @@ static int setup_paths(void **state)
 static void rig_start_log(struct serial_rig *r, enum sandbox_level level, int log_fd, uint64_t limit,
 			  bool terminal)
 {
-	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = SANDBOX_ROLE_SERIAL,
-				    .level = level, .log_limit = limit, .log_terminal = terminal };
-	struct sandbox_spec defaults;
+	struct devhost_spawn sp;
 	struct kerr err = { 0 };
 
 	outcome_init(&r->out);
 	r->log_fd = log_fd >= 0 ? log_fd : open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	assert_true(r->log_fd >= 0);
-	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, level);
-	sp.uid = defaults.uid;
-	sp.gid = defaults.gid;
+	devhost_spawn_config(&sp, devproc_path, SANDBOX_ROLE_SERIAL, level);
 	sp.log_fd = r->log_fd;
+	sp.log_limit = limit;
+	sp.log_terminal = terminal;
 	if (devhost_spawn(&r->dev, &sp, &err) < 0 || devhost_wait_hello(&r->dev, 5000, &err) < 0)
 		fail_msg("start serial device: %s", err.msg);
 	for (int i = 0; i < 2; i++) {
@@ -372,9 +370,8 @@ static void test_stderr_is_relayed_not_shared(void **state)
 static void spawn_attacker(struct devhost *d, const char *mode, char *dir, size_t size)
 {
 	const char *build = getenv("KTSTR_BUILD") ? getenv("KTSTR_BUILD") : "build";
-	struct devhost_spawn sp = { .role = SANDBOX_ROLE_SERIAL, .level = SANDBOX_STRICT, .log_fd = -1 };
+	struct devhost_spawn sp;
 	char path[PATH_MAX + 32], target[PATH_MAX];
-	struct sandbox_spec defaults;
 	struct kerr err = { 0 };
 
 	snprintf(dir, size, "/tmp/ktstr-attacker-XXXXXX");
@@ -385,10 +382,7 @@ static void spawn_attacker(struct devhost *d, const char *mode, char *dir, size_
 	assert_non_null(realpath(build, target));
 	strncat(target, "/tests/attacker-devproc", sizeof(target) - strlen(target) - 1);
 	assert_int_equal(symlink(target, path), 0);
-	sandbox_spec_init(&defaults, SANDBOX_ROLE_SERIAL, SANDBOX_STRICT);
-	sp.devproc_path = path;
-	sp.uid = defaults.uid;
-	sp.gid = defaults.gid;
+	devhost_spawn_config(&sp, path, SANDBOX_ROLE_SERIAL, SANDBOX_STRICT);
 	if (devhost_spawn(d, &sp, &err) < 0 || devhost_wait_hello(d, 5000, &err) < 0)
 		fail_msg("start the attacker: %s", err.msg);
 	assert_int_equal(status_value(d->pid, "Seccomp"), 2);   /* it really is sandboxed */

@@ -16,20 +16,17 @@
 void vdrv_start(struct vdrv *d, const char *devproc_path, enum sandbox_role role,
 		enum sandbox_level level, const struct virtio_host_role *r, int log_fd)
 {
-	struct devhost_spawn sp = { .devproc_path = devproc_path, .role = role, .level = level,
-				    .log_fd = log_fd };
-	struct sandbox_spec defaults;
+	struct devhost_spawn sp;
 	struct kerr err = { 0 };
 
 	memset(d, 0, sizeof(*d));
 	d->heap = HEAP_GPA;
-	sandbox_spec_init(&defaults, role, level);
-	sp.uid = defaults.uid;
-	sp.gid = defaults.gid;
+	devhost_spawn_config(&sp, devproc_path, role, level);
+	sp.log_fd = log_fd;
 	if (guest_memory_create(&d->mem, (uint64_t)VDRV_RAM_MIB << 20, &err) < 0)
 		fail_msg("guest memory: %s", err.msg);
 	virtio_host_init(&d->h);
-	if (virtio_host_start(&d->h, &sp, &d->mem, r, 5000, &err) < 0)
+	if (devhost_spawn(&d->h.dev, &sp, &err) < 0 || virtio_host_setup(&d->h, &d->mem, r, 5000, &err) < 0)
 		fail_msg("start device: %s", err.msg);
 }
 
@@ -236,7 +233,10 @@ static void take(void *opaque, const struct ipc_msg *m)
 {
 	struct take_ctx *t = opaque;
 
-	virtio_host_take(&t->d->h, m);
+	if (m->type == IPC_MSG_DEVICE_STATS) {
+		t->d->stats = m->body.device_stats;
+		t->d->have_stats = true;
+	}
 	if (t->fn)
 		t->fn(t->opaque, m);
 }

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/virtio_host.h"
+#include "vmm/devhost/virtio_host.h"
 
 #define VDRV_RAM_MIB 64
 
@@ -28,6 +28,8 @@ struct vdrv {
 	uint64_t features;            /* accepted */
 	struct vdrv_queue q[IPC_VIRTIO_MAX_QUEUES];
 	uint64_t heap;                /* bump allocator for buffers */
+	struct ipc_device_stats stats;   /* what the device reported at its end */
+	bool have_stats;
 	/* Messages the device sends while the driver waits (as vmm's supervisor takes them). */
 	void (*on_msg)(void *opaque, const struct ipc_msg *m);
 	void *on_msg_opaque;

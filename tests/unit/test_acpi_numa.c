@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "tests/support/iasl.h"
-#include "vmm/acpi.h"
-#include "vmm/numa_layout.h"
+#include "vmm/firmware/acpi.h"
+#include "vmm/firmware/numa_layout.h"
 #include "vmm/topology_opt.h"
 
 struct built {

@@ -14,8 +14,8 @@
 
 #include "tests/support/iasl.h"
 
-#include "vmm/acpi.h"
-#include "vmm/aml.h"
+#include "vmm/firmware/acpi.h"
+#include "vmm/firmware/aml.h"
 
 struct built {
 	struct guest_memory mem;

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/bzimage.h"
+#include "vmm/boot/bzimage.h"
 #include "vmm/guest_memory.h"
 
 #define SETUP_SECTS 4

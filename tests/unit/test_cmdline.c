@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cmdline.h"
+#include "vmm/boot/cmdline.h"
 
 static void test_defaults_only(void **state)
 {

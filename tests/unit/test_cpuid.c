@@ -8,8 +8,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/cpuid.h"
-#include "vmm/topology.h"
+#include "vmm/firmware/cpuid.h"
+#include "vmm/firmware/topology.h"
 
 static const struct kvm_cpuid_entry2 *leaf(const struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
 {

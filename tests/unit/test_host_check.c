@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/host_check.h"
+#include "vmm/host/host_check.h"
 
 struct tree {
 	char root[64];

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/io_bus.h"
+#include "vmm/devices/io_bus.h"
 
 struct window {
 	unsigned hits;

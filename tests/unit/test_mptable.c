@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/acpi.h"
-#include "vmm/bzimage.h"
-#include "vmm/topology.h"
+#include "vmm/firmware/acpi.h"
+#include "vmm/boot/bzimage.h"
+#include "vmm/firmware/topology.h"
 
 struct decoded {
 	unsigned cpus, bsp, buses, ioapics, ioints, lints;

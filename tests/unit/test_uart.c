@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/uart.h"
+#include "vmm/devices/uart.h"
 
 struct wire {
 	char sent[64];

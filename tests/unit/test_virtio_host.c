@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "vmm/devhost.h"
-#include "vmm/virtio_host.h"
+#include "vmm/devhost/devhost.h"
+#include "vmm/devhost/virtio_host.h"
 
 #define STATUS_ALL (1u | 2u | 8u | 4u)   /* ACKNOWLEDGE, DRIVER, FEATURES_OK, DRIVER_OK */
 

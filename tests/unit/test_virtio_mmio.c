@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "vmm/virtio_mmio.h"
+#include "vmm/devices/virtio_mmio.h"
 
 struct seen {
 	unsigned driver_ok, resets, notifies, last_notify;
