@@ -17,12 +17,12 @@
 #define BLK_QUEUE_SIZE  256u
 #define BLK_SEG_MAX     (BLK_QUEUE_SIZE - 2)   /* the header and status take two descriptors */
 #define BLK_SIZE_MAX    (1u << 20)
-#define BLK_ID          "ktstr-vmm-disk"
 
 struct blk {
 	int fd;
 	bool read_only;
 	uint64_t sectors;
+	char id[VIRTIO_BLK_ID_BYTES];   /* GET_ID: the serial vmm gave this disk */
 	struct throttle iops, bps;
 	uint64_t wait_since_ns;     /* when the limits last stopped a request; 0: not waiting */
 	struct ipc_device_stats st; /* bytes, bad requests and throttled time so far */
@@ -117,18 +117,19 @@ static uint8_t blk_rw(struct blk *b, const struct virtq_chain *c, bool write, ui
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_get_id(const struct virtq_chain *c, uint64_t *data_len)
+static uint8_t blk_get_id(const struct blk *b, const struct virtq_chain *c, uint64_t *data_len)
 {
-	static const char id[VIRTIO_BLK_ID_BYTES] = BLK_ID;
 	uint64_t room = c->writable_len - 1;
 
-	*data_len = room < sizeof(id) ? room : sizeof(id);
-	chain_write(c, 0, id, (size_t)*data_len);
+	*data_len = room < sizeof(b->id) ? room : sizeof(b->id);
+	chain_write(c, 0, b->id, (size_t)*data_len);
 	return VIRTIO_BLK_S_OK;
 }
 
 /* One request: a 16-byte header in the readable stream, the status byte last in the
  * writable one. Returns the bytes written into the chain. */
+_Static_assert(VIRTIO_BLK_ID_BYTES == IPC_BLK_SERIAL_MAX, "GET_ID answers with the serial vmm sent");
+
 static uint32_t blk_handle(struct virtio_dev *d, unsigned q, const struct virtq_chain *c)
 {
 	struct blk *b = d->role;
@@ -149,7 +150,7 @@ static uint32_t blk_handle(struct virtio_dev *d, unsigned q, const struct virtq_
 	case VIRTIO_BLK_T_FLUSH:
 		status = b->read_only || fdatasync(b->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
 		break;
-	case VIRTIO_BLK_T_GET_ID: status = blk_get_id(c, &data_len); break;
+	case VIRTIO_BLK_T_GET_ID: status = blk_get_id(b, c, &data_len); break;
 	default: status = VIRTIO_BLK_S_UNSUPP; break;
 	}
 	chain_write(c, c->writable_len - 1, &status, 1);
@@ -204,6 +205,7 @@ static int take_disk(struct virtio_dev *d, struct blk *b)
 		return r;
 	b->fd = m.fds[0];
 	b->read_only = disk->flags & IPC_BLK_READ_ONLY;
+	memcpy(b->id, disk->serial, sizeof(b->id));
 	throttle_init(&b->iops, disk->iops, disk->iops_burst, now);
 	throttle_init(&b->bps, disk->bps, disk->bps_burst, now);
 	size = lseek(b->fd, 0, SEEK_END);

@@ -124,6 +124,16 @@ static int validate_blk_disk(const union ipc_body *b, struct kerr *err)
 		return kerr_set(err, EPROTO, "blk disk: unknown flags 0x%x or reserved field set", d->flags);
 	if ((d->iops_burst && !d->iops) || (d->bps_burst && !d->bps))
 		return kerr_set(err, EPROTO, "blk disk: a burst without a rate");
+	for (unsigned i = 0, end = 0; i < sizeof(d->serial); i++) {
+		unsigned char c = (unsigned char)d->serial[i];
+
+		end |= c == 0;
+		if (end ? c != 0 : (c < 0x20 || c >= 0x7f))
+			return kerr_set(err, EPROTO, "blk disk: serial byte %u is 0x%02x: not printable, "
+					"or after the end", i, c);
+	}
+	if (d->reserved2)
+		return kerr_set(err, EPROTO, "blk disk: reserved field set");
 	return 0;
 }
 

@@ -198,11 +198,14 @@ struct ipc_virtio_start {
 #define IPC_BLK_READ_ONLY 1u   /* flags: refuse writes with VIRTIO_BLK_S_IOERR */
 
 /* Rates of 0 are unlimited; a burst of 0 means one second's worth of the rate. */
+#define IPC_BLK_SERIAL_MAX 20   /* VIRTIO_BLK_T_GET_ID's answer (virtio 1.2 §5.2.6) */
 struct ipc_blk_disk {
 	uint32_t flags;            /* IPC_BLK_READ_ONLY or 0 */
 	uint32_t reserved;         /* must be zero */
 	uint64_t iops, iops_burst; /* requests per second, bucket size in requests */
 	uint64_t bps, bps_burst;   /* bytes per second, bucket size in bytes */
+	char serial[IPC_BLK_SERIAL_MAX];  /* printable, zero-padded (all 20 used: no NUL); may be empty */
+	uint32_t reserved2;        /* must be zero */
 };
 
 struct ipc_net_setup {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ipc/ipc.h"
+#include "vmm/devhost/devhost.h"
 #include "vmm/frames.h"
 
 /* Exit statuses of ktstr-vmm besides the payload's own (documented in --help and README). */
@@ -62,7 +63,7 @@ struct outcome {
 	int tlv_exit_status;
 	const char *profraw_dir;       /* --profraw-dir, for the JSON's file names */
 	struct outcome_device {
-		char name[16];                 /* "console", "net", "blk vda", ... */
+		char name[DEVHOST_NAME_MAX];   /* "console", "net", "blk vda", ... */
 		struct ipc_device_stats stats;
 	} devices[OUTCOME_MAX_DEVICES];    /* what each virtio device served */
 	unsigned n_devices;

@@ -60,17 +60,17 @@ static void take_message(void *opaque, const struct ipc_msg *m)
 
 struct virtio_msg_ctx {
 	struct outcome *o;
-	const struct devhost *dev;
+	struct virtio_host *h;
 };
 
 /* The channel let through only what the message table lets this role send (stats; TLV
- * frames from the console); stats that name another role are ignored. */
+ * frames from the console). */
 static void take_virtio_message(void *opaque, const struct ipc_msg *m)
 {
 	struct virtio_msg_ctx *c = opaque;
 
-	if (m->type == IPC_MSG_DEVICE_STATS && m->body.device_stats.role == (uint32_t)c->dev->role)
-		outcome_add_device(c->o, c->dev->name, &m->body.device_stats);
+	if (m->type == IPC_MSG_DEVICE_STATS && virtio_host_accept_stats(c->h, &m->body.device_stats))
+		outcome_add_device(c->o, c->h->dev.name, &m->body.device_stats);
 	else if (m->type == IPC_MSG_GUEST_FRAME)
 		outcome_take(c->o, m);
 }
@@ -95,7 +95,7 @@ static void pump_virtio(struct vm *vm, struct outcome *o, const struct pollfd *p
 {
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
 		struct devhost *dev = &vm->virtio[i].host.dev;
-		struct virtio_msg_ctx c = { o, dev };
+		struct virtio_msg_ctx c = { o, &vm->virtio[i].host };
 		struct kerr e;
 
 		if (!vm->virtio[i].used || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)) || dev->ch.dead)
@@ -193,7 +193,7 @@ static void finish_devices(struct vm *vm, struct outcome *o)
 {
 	finish_device(vm, o, &vm->serial.dev, take_message, o);
 	for (unsigned i = 0; i < VM_VIRTIO_SLOTS; i++) {
-		struct virtio_msg_ctx c = { o, &vm->virtio[i].host.dev };
+		struct virtio_msg_ctx c = { o, &vm->virtio[i].host };
 
 		if (vm->virtio[i].used)
 			finish_device(vm, o, &vm->virtio[i].host.dev, take_virtio_message, &c);

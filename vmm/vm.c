@@ -220,6 +220,8 @@ static int open_disks(struct vm *vm, struct kerr *err)
 
 		if (r < 0)
 			return r;
+		/* GET_ID: one serial per disk, so /dev/disk/by-id names each apart */
+		snprintf(vm->disks[i].msg.serial, sizeof(vm->disks[i].msg.serial), "ktstr-vmm-vd%c", 'a' + i);
 		if (fstat(vm->disks[i].fd, &st[i]) < 0)
 			return kerr_errno(err, errno, "--disk %s", d->path);
 		for (unsigned j = 0; j < i; j++) {

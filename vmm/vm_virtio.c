@@ -84,14 +84,18 @@ static void net_setup(struct vm *vm, const struct slot *s, struct setup_bodies *
 /* Window order is ACPI's order and so the guest's probe order: the disks become vda, vdb,
  * ... in the order given. The first three slots are where they were before there were
  * several disks. GSIs stay below 16, where both ACPI and the MP table (acpi=off with
- * --virtio-cmdline) map them 1:1 to I/O APIC pins: 5-7, then 9-15 (no SCI: the FADT is
- * hardware-reduced; 8 is the RTC's, 1 and 12 the i8042's, 3 and 4 the UARTs'). */
+ * --virtio-cmdline) map them 1:1 to I/O APIC pins: 5-7, then 9-15. Nothing else takes
+ * them: no SCI (the FADT is hardware-reduced); 3 and 4 are the UARTs', 8 the RTC's is
+ * left alone; 1 and 12 would be a PS/2 keyboard's and mouse's, but the i8042 model is only
+ * a reset line whose status never answers, so Linux's i8042 driver never asks for 12. */
 static const struct slot slots[VM_VIRTIO_SLOTS] = {
 	CONSOLE, DISK(0, 6), NET,
 	DISK(1, 9), DISK(2, 10), DISK(3, 11), DISK(4, 12), DISK(5, 13), DISK(6, 14), DISK(7, 15),
 };
 
 _Static_assert(VM_VIRTIO_SLOTS <= OUTCOME_MAX_DEVICES, "the outcome keeps every device's stats");
+_Static_assert(VM_VIRTIO_SLOTS <= IO_BUS_MAX_HANDLERS, "the MMIO bus has a window for every slot");
+_Static_assert(VM_VIRTIO_SLOTS <= ACPI_MAX_VIRTIO, "ACPI describes every slot");
 
 static uint64_t slot_base(unsigned slot)
 {

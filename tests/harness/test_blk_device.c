@@ -136,7 +136,7 @@ static bool irq_pending(struct blk_rig *r)
 
 static void check_identity_and_io(enum sandbox_level level)
 {
-	struct ipc_blk_disk disk = { 0 };
+	struct ipc_blk_disk disk = { .serial = "ktstr-vmm-vdb" };
 	struct blk_rig r;
 	uint64_t buf;
 	uint8_t *p, host[4096];
@@ -168,7 +168,7 @@ static void check_identity_and_io(enum sandbox_level level)
 	assert_int_equal(request(&r, VIRTIO_BLK_T_GET_ID, 0, buf, VIRTIO_BLK_ID_BYTES, &used),
 			 VIRTIO_BLK_S_OK);
 	assert_int_equal(used, VIRTIO_BLK_ID_BYTES + 1);
-	assert_string_equal((char *)p, "ktstr-vmm-disk");
+	assert_string_equal((char *)p, "ktstr-vmm-vdb");   /* the serial vmm gave it */
 	assert_int_equal(request(&r, 11 /* WRITE_ZEROES: not offered */, 0, 0, 0, &used),
 			 VIRTIO_BLK_S_UNSUPP);
 	/* The interrupt path: the irqfd fired, the device set the used-buffer bit in the shared

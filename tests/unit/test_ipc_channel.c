@@ -408,6 +408,17 @@ static void test_virtio_start_and_kick(void **state)
 	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "burst without a rate");
 	d.bps_burst = 0, d.flags = 2;
 	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "unknown flags 0x2");
+	d.flags = 0;
+	memcpy(d.serial, "ktstr-vmm-vda", 14);
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, NULL);
+	memset(d.serial, 'x', sizeof(d.serial));           /* all 20 bytes, no NUL: allowed */
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, NULL);
+	d.serial[3] = '\n';
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "serial byte 3 is 0x0a");
+	memset(d.serial, 0, sizeof(d.serial));
+	d.serial[0] = 'a', d.serial[5] = 'b';              /* bytes after the end */
+	expect_body(IPC_MSG_BLK_DISK, &d, sizeof(d), 1, "serial byte 5 is 0x62");
+	memset(d.serial, 0, sizeof(d.serial));
 	{
 		struct ipc_net_setup n = { .mac = { 0x02, 0x6b, 0x74, 0x73, 0x74, 0x00 } };
 

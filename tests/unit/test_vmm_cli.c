@@ -42,8 +42,7 @@ static void slurp(int fd, char *buf, size_t size)
 	close(fd);
 }
 
-/* Runs ktstr-vmm with the given arguments (NULL-terminated); stdout and stderr captured. */
-/* Runs ktstr-vmm with these n arguments (at most 30), collecting its output and status. */
+/* Runs ktstr-vmm with these n arguments (at most 30); stdout, stderr and status captured. */
 static void run_vmm_argv(struct run *r, const char *const *args, unsigned n)
 {
 	char *argv[32] = { vmm_path };
@@ -73,6 +72,7 @@ static void run_vmm_argv(struct run *r, const char *const *args, unsigned n)
 	r->status = WEXITSTATUS(r->status);
 }
 
+/* The same with the arguments NULL-terminated. */
 static void run_vmm(struct run *r, ...)
 {
 	const char *args[31];

@@ -209,6 +209,14 @@ int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *m
 	return 0;
 }
 
+bool virtio_host_accept_stats(struct virtio_host *h, const struct ipc_device_stats *s)
+{
+	if (h->stats_reported || s->role != (uint32_t)h->dev.role)
+		return false;
+	h->stats_reported = true;
+	return true;
+}
+
 void virtio_host_destroy(struct virtio_host *h)
 {
 	devhost_kill(&h->dev);

@@ -33,6 +33,7 @@ struct virtio_host {
 	int irqfd;
 	int status_memfd;
 	void *status_page;
+	bool stats_reported;             /* its DEVICE_STATS was taken (once per device) */
 };
 
 /* What the role is and the message that sets it up (e.g. BLK_DISK and the disk fd). */
@@ -63,6 +64,10 @@ int virtio_host_wire(struct virtio_host *h, struct kvm_vm *kvm, struct io_bus *m
  * no room yet (poll its channel for POLLOUT and call again), <0 when the channel failed. */
 int virtio_host_flush(struct virtio_host *h, struct kerr *err);
 bool virtio_host_pending(struct virtio_host *h);
+
+/* Whether to record these stats: the first report of this device, for its own role. A
+ * device the guest took over cannot crowd the others out of the outcome with more. */
+bool virtio_host_accept_stats(struct virtio_host *h, const struct ipc_device_stats *s);
 
 void virtio_host_destroy(struct virtio_host *h);
 

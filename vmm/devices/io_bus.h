@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IO_BUS_MAX_HANDLERS 8
+#define IO_BUS_MAX_HANDLERS 16   /* MMIO: every virtio slot (vm_virtio.c checks it) */
 
 typedef void (*io_fn)(void *opaque, uint64_t offset, bool is_write, uint8_t *data, unsigned size);
 
