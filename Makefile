@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo bench bench-boot bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit e2e lint fuzz run-fuzz clean
+.PHONY: all demo bench bench-boot bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
 all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
@@ -95,6 +95,11 @@ NESTED_TOOLS := $(DEBUG_EXIT) $(KVM_HOLDER)
 # The host end of the e2e --stats-socket check (static: it runs in the nested L1 too).
 ECHO_SERVER := $(O)/tests/echo-server
 $(ECHO_SERVER): tests/e2e/echo_server.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
+# Reads one field of a --results file for the e2e checks (static: it runs in the nested L1 too).
+JSON_GET := $(O)/tests/json-get
+$(JSON_GET): tests/e2e/json_get.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -static $(WARN) -o $@ $<
 
@@ -176,7 +181,7 @@ demo: all $(NESTED_TOOLS) $(DEMO_PAYLOAD)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
-e2e: all $(NESTED_TOOLS) $(ECHO_SERVER) $(E2E_GUEST) $(ZPAYLOAD)
+e2e: all $(NESTED_TOOLS) $(ECHO_SERVER) $(JSON_GET) $(E2E_GUEST) $(ZPAYLOAD)
 	tests/e2e/e2e.sh $(O) $(E2E_LEVELS)
 
 # Benchmarks (not part of check), each printing one JSON object: boot timings (median of
@@ -206,9 +211,16 @@ bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRAMFS_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRD_SHARE_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 
+# In check: json-get on tricky documents, and the README's stable figures as thresholds.
+test-json-get: $(JSON_GET)
+	tests/e2e/test_json_get.sh $(JSON_GET)
+check-figures: all $(INITRD_SHARE_BENCH) $(JSON_GET)
+	tests/bench/figures.sh $(O)
+
 check:
 	$(MAKE) O=build run-unit
 	$(MAKE) O=build/asan SAN=1 run-unit
+	$(MAKE) O=build test-json-get check-figures
 	@if command -v clang >/dev/null; then $(MAKE) run-fuzz; \
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
 	$(MAKE) O=build e2e
@@ -220,6 +232,7 @@ lint:
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -I. -D_GNU_SOURCE \
 		$(LINT_SRC)
 	clang-tidy --quiet $(LINT_SRC) -- -std=gnu11 -I. -D_GNU_SOURCE
+	shellcheck -x scripts/* $$(find tests -name '*.sh')
 
 clean:
 	rm -rf build

@@ -28,9 +28,12 @@ for level in off strict; do
 		tail -n 20 "$work/blk-$level.stderr" "$work/blk-$level.console" >&2
 		exit 1
 	fi
-	eval "seq_$level=\$(value seq_mbps \"\$json\")"
-	eval "rand_$level=\$(value rand_iops \"\$json\")"
-	echo "run-blk-bench: $level: $(value seq_mbps "$json") MB/s sequential, $(value rand_iops "$json") random IOPS" >&2
+	mbps=$(value seq_mbps "$json") iops=$(value rand_iops "$json")
+	case $level in
+	off) seq_off=$mbps rand_off=$iops ;;
+	strict) seq_strict=$mbps rand_strict=$iops ;;
+	esac
+	echo "run-blk-bench: $level: $mbps MB/s sequential, $iops random IOPS" >&2
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0) ? a / b : 0 }'; }
 cat <<JSON
