@@ -224,6 +224,42 @@ blk_scenarios() {
 	check "$level: 4 MiB at 1 MiB/s (1 MiB burst) takes >= 2.5 s in the guest (${ms:-?} ms)" \
 		[ "${ms:-0}" -ge 2500 ]
 	check "$level: the results show the device waited for the limit" json_ge 'devices[role=blk].throttled_ms' 1000
+	disks_scenario "$level"
+}
+
+# Every disk at once, each served by its own blk process: vda read-write, vdb read-only and
+# of another size, vdc..vdh, and the net device beside them: all ten virtio slots.
+disks_sized() { result_is vda_sectors 16384 && result_is vdb_sectors 8192 && result_is vdh_sectors 2048; }
+disks_modes() { result_is vda_ro 0 && result_is vdb_ro 1 && result_is vdc_ro 0; }
+disks_serials() { result_is vdb_serial ktstr-vmm-vdb && result_is vdh_serial ktstr-vmm-vdh; }
+disks_patterns() { result_is vda_pattern KTSTR-DISK-PATTERN && result_is vdb_pattern KTSTR-DISK-SECOND; }
+disk_ro_held() { result_is vdb_write refused && disk_lacks "$1" 2097152 MUST-NOT-ARRIVE; }
+disks_named() {
+	json_is 'devices[9].name' 'blk vdh' && json_ge 'devices[name=blk vdb].requests' 1 &&
+		json_is 'devices[name=net].role' net
+}
+disks_scenario() {
+	level=$1
+	disk=$work/disk-$level.img
+	disk2=$work/disk2-$level.img
+	make_disk "$disk"
+	dd if=/dev/zero of="$disk2" bs=1M count=4 2>/dev/null
+	printf 'KTSTR-DISK-SECOND' | dd of="$disk2" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+	set --
+	for i in 3 4 5 6 7 8; do
+		dd if=/dev/zero of="$work/disk$i-$level.img" bs=1M count=1 2>/dev/null
+		set -- "$@" --disk "$work/disk$i-$level.img"
+	done
+	boot disks "$level" --disk "$disk" --disk "$disk2,ro" "$@" --net -- /e2e/disks.sh 8
+	check "$level: disks.sh exits 0 (status $status)" status_is 0
+	check "$level: the guest sees 8 disks" result_is disks 8
+	check "$level: vda, vdb and vdh have their own sizes" disks_sized
+	check "$level: vda is writable, vdb read-only" disks_modes
+	check "$level: each disk has its own serial" disks_serials
+	check "$level: each reads its own host file" disks_patterns
+	check "$level: the write to vda reached its file" disk_has "$disk" 2097152 WRITTEN-TO-VDA
+	check "$level: the write to vdb was refused and its file is untouched" disk_ro_held "$disk2"
+	check "$level: the results name all ten devices" disks_named
 }
 
 net_scenarios() {
