@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmm/guest_memory.h"
 #include "vmm/outcome.h"
@@ -33,7 +34,10 @@ void cli_print_help(void)
 	       "the shared libraries they need and the kernel's virtio modules. Every component\n"
 	       "that reads guest data runs in its own sandboxed process.\n"
 	       "\n"
-	       "  --kernel PATH        the bzImage to boot (x86 boot protocol 2.12 or later)\n"
+	       "  --kernel PATH|NAME   the bzImage to boot (x86 boot protocol 2.12 or later); a\n"
+	       "                       NAME without '/' that is no file here is looked up in the\n"
+	       "                       kernel cache (~/.cache/ktstr-vmm/kernels/NAME/vmlinuz):\n"
+	       "                       `ktstr` is the newest scripts/build-kernel built\n"
 	       "  --initrd PATH        boot this initramfs instead (its /init gets PAYLOAD and\n"
 	       "                       ARGS on the kernel command line)\n"
 	       "  --scheduler PATH     a sched_ext scheduler, started as /scheduler before the\n"
@@ -313,6 +317,32 @@ static void set_defaults(struct vmm_config *cfg)
 	}
 }
 
+/* --kernel NAME: a name without '/' that is no file here is a directory of the kernel cache,
+ * where scripts/build-kernel and scripts/fetch-kernel put DIR/vmlinuz. */
+static int resolve_kernel_name(struct vmm_config *cfg, struct kerr *err)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char base[2048];
+
+	if (strchr(cfg->kernel, '/') || access(cfg->kernel, F_OK) == 0)
+		return 0;
+	if (xdg && xdg[0] == '/')
+		snprintf(base, sizeof(base), "%s/ktstr-vmm/kernels", xdg);
+	else if (home && home[0] == '/')
+		snprintf(base, sizeof(base), "%s/.cache/ktstr-vmm/kernels", home);
+	else
+		return 0;   /* no cache to look in: the missing file is reported as such */
+	if ((size_t)snprintf(cfg->kernel_path, sizeof(cfg->kernel_path), "%s/%s/vmlinuz", base,
+			     cfg->kernel) >= sizeof(cfg->kernel_path))
+		return kerr_set(err, ENAMETOOLONG, "--kernel %s: the name is too long", cfg->kernel);
+	if (access(cfg->kernel_path, F_OK) < 0)
+		return kerr_set(err, ENOENT, "--kernel %s: no such file, and no kernel of that name in %s "
+				"(scripts/build-kernel and scripts/fetch-kernel put kernels there)",
+				cfg->kernel, base);
+	cfg->kernel = cfg->kernel_path;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 {
 	static const struct option opts[] = {
@@ -381,6 +411,8 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		return 0;
 	if (!cfg->kernel)
 		return kerr_set(err, EINVAL, "--kernel is required");
+	if (resolve_kernel_name(cfg, err) < 0)
+		return -ENOENT;
 	if (cfg->initrd && (cfg->scheduler || cfg->n_includes || cfg->modules))
 		return kerr_set(err, EINVAL, "--scheduler, --include and --modules build the initramfs; "
 				"they cannot go with --initrd");

@@ -30,7 +30,8 @@ struct vmm_config {
 	bool sandbox_id_set;
 	uid_t sandbox_uid;
 	gid_t sandbox_gid;
-	const char *kernel;
+	const char *kernel;          /* --kernel: a path, or a name in the kernel cache */
+	char kernel_path[4096];      /* ... what a name resolved to */
 	const char *initrd;
 	const char *append;
 	const char *console_log;

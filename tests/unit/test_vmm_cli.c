@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -228,6 +229,48 @@ static void test_missing_files_named(void **state)
 	assert_non_null(strstr(r.err, "cannot go with --initrd"));
 }
 
+/* --kernel NAME: a name that is no file here is a kernel of the cache (XDG_CACHE_HOME, a
+ * directory of this test's own): found, it is what boots (an empty file: the bzImage check
+ * names the cache path); missing, the error names the cache and the scripts that fill it. */
+static void test_kernel_names(void **state)
+{
+	static struct run r;
+	char cache[] = "/tmp/ktstr-cli-cache-XXXXXX", path[256];
+	const char *old = getenv("XDG_CACHE_HOME");
+	char *saved = old ? strdup(old) : NULL;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(cache));
+	setenv("XDG_CACHE_HOME", cache, 1);
+	run_vmm(&r, "--kernel", "ktstr-no-such", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	snprintf(path, sizeof(path), "--kernel ktstr-no-such: no such file, and no kernel of that name "
+		 "in %s/ktstr-vmm/kernels", cache);
+	if (!strstr(r.err, path))
+		fail_msg("stderr: %s", r.err);
+	snprintf(path, sizeof(path), "%s/ktstr-vmm", cache);
+	assert_int_equal(mkdir(path, 0700), 0);
+	strcat(path, "/kernels");
+	assert_int_equal(mkdir(path, 0700), 0);
+	strcat(path, "/mine");
+	assert_int_equal(mkdir(path, 0700), 0);
+	strcat(path, "/vmlinuz");
+	assert_true((fd = open(path, O_WRONLY | O_CREAT, 0644)) >= 0);
+	close(fd);
+	run_vmm(&r, "--kernel", "mine", "--no-host-check", "--", "true", NULL);
+	assert_int_not_equal(r.status, 0);
+	if (!strstr(r.err, path))   /* the resolved file is the one read (and refused: it is empty) */
+		fail_msg("stderr: %s", r.err);
+	if (saved)
+		setenv("XDG_CACHE_HOME", saved, 1);
+	else
+		unsetenv("XDG_CACHE_HOME");
+	free(saved);
+	snprintf(path, sizeof(path), "rm -rf %s", cache);
+	assert_int_equal(system(path), 0);
+}
+
 /* --check-host on this very host: a verdict line, and the exit status agrees with it (0 for
  * a native boot, 119 otherwise), in text and in JSON. */
 static void test_check_host(void **state)
@@ -283,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_bad_options_named),
 		cmocka_unit_test(test_missing_files_named),
+		cmocka_unit_test(test_kernel_names),
 		cmocka_unit_test(test_bad_disks_named),
 		cmocka_unit_test(test_check_host),
 		cmocka_unit_test(test_unbootable_host_refused),
