@@ -77,7 +77,7 @@ $(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
 
 # The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
-GUEST_INIT_SRC := guest/init.c guest/init_setup.c guest/ktstr.c
+GUEST_INIT_SRC := guest/init.c guest/init_sched.c guest/init_setup.c guest/ktstr.c
 $(GUEST_INIT): $(GUEST_INIT_SRC) guest/abi.h guest/init.h guest/ktstr.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -Os -static $(WARN) -o $@ $(GUEST_INIT_SRC)
 
@@ -225,7 +225,7 @@ check:
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
 	$(MAKE) O=build e2e
 
-LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) $(INITGEN_SRC) devproc/main.c vmm/main.c guest/init.c guest/init_setup.c \
+LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) $(INITGEN_SRC) devproc/main.c vmm/main.c guest/init.c guest/init_sched.c guest/init_setup.c \
             guest/ktstr.c
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -23,8 +23,6 @@
 #include "guest/ktstr.h"
 
 #define COM2_PATH        "/dev/ttyS1"
-#define SCX_STATE        "/sys/kernel/sched_ext/state"
-#define SCX_ATTACH_MS    20000
 
 void init_say(int fd, const char *fmt, ...)
 {
@@ -60,7 +58,7 @@ static int open_com2(void)
 	return fd;
 }
 
-static pid_t start(char **argv)
+pid_t init_start(char **argv)
 {
 	pid_t pid = fork();
 
@@ -72,75 +70,17 @@ static pid_t start(char **argv)
 	return pid;
 }
 
-static const char *signame(int sig)
+const char *init_signame(int sig)
 {
 	return sigabbrev_np(sig) ? sigabbrev_np(sig) : "?";
 }
 
-static void describe(int status, char *buf, size_t size)
+void init_describe(int status, char *buf, size_t size)
 {
 	if (WIFSIGNALED(status))
-		snprintf(buf, size, "killed by signal %s", signame(WTERMSIG(status)));
+		snprintf(buf, size, "killed by signal %s", init_signame(WTERMSIG(status)));
 	else
 		snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
-}
-
-static bool sched_ext_enabled(void)
-{
-	char state[32] = "";
-	int fd = open(SCX_STATE, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? read(fd, state, sizeof(state) - 1) : -1;
-
-	if (fd >= 0)
-		close(fd);
-	return n > 0 && strncmp(state, "enabled", 7) == 0;
-}
-
-/* Starts /scheduler and waits until sched_ext says it is enabled. On failure says
- * `PANIC: SchedulerNotAttached: why` on COM2 and returns -1. */
-static pid_t start_scheduler(int com2)
-{
-	char **argv = init_read_argv(KTSTR_ABI_SCHED_ARGV_PATH), why[128];
-	char *fallback[] = { (char *)KTSTR_ABI_SCHEDULER_PATH, NULL };
-	struct timespec tick = { 0, 10L * 1000 * 1000 };
-	pid_t pid;
-	int status;
-
-	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-start\n");
-	if ((pid = start(argv ? argv : fallback)) < 0) {
-		init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: fork: %s\n\n", strerror(errno));
-		return -1;
-	}
-	for (int ms = 0; ms < SCX_ATTACH_MS; ms += 10) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			describe(status, why, sizeof(why));
-			init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: /scheduler %s before sched_ext enabled it%s\n\n",
-				 why, access(SCX_STATE, R_OK) ? " (this kernel has no sched_ext)" : "");
-			return -1;
-		}
-		if (sched_ext_enabled()) {
-			init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-attached\n");
-			return pid;
-		}
-		if (access(SCX_STATE, R_OK) < 0 && ms >= 1000)
-			break;   /* a second to be sure: no sched_ext in this kernel */
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: %s\n\n", access(SCX_STATE, R_OK) ?
-		 "this kernel has no sched_ext (" SCX_STATE " is missing)" : "sched_ext not enabled after 20 s");
-	return -1;
-}
-
-/* The scheduler ended while the payload ran: SCDX, as a frame and on COM2. */
-static void scheduler_exited(int com2, int status)
-{
-	char why[128];
-
-	describe(status, why, sizeof(why));
-	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-exited %s\n", why);
-	ktstr_send(KTSTR_TLV_SCDX, why, strlen(why));
 }
 
 /* PID 1 adopts every orphan: reap them all until the payload itself ends. */
@@ -154,7 +94,7 @@ static int wait_payload(pid_t payload, pid_t scheduler, int com2)
 		if (pid == payload)
 			return status;
 		if (pid > 0 && pid == scheduler)
-			scheduler_exited(com2, status);
+			init_scheduler_exited(com2, status);
 		if (pid < 0 && errno != EINTR)
 			return -1;
 	}
@@ -167,7 +107,7 @@ static void report(int com2, int status)
 	if (status < 0)
 		init_say(com2, KTSTR_ABI_PANIC_PREFIX "ktstr-init lost track of the payload\n\n");
 	else if (WIFSIGNALED(status))
-		init_say(com2, KTSTR_ABI_PANIC_PREFIX "payload killed by signal %s\n\n", signame(WTERMSIG(status)));
+		init_say(com2, KTSTR_ABI_PANIC_PREFIX "payload killed by signal %s\n\n", init_signame(WTERMSIG(status)));
 	init_say(com2, KTSTR_ABI_EXIT_PREFIX "%d\n", code);
 	ktstr_send_exit(code);   /* fails harmlessly when there is no console device */
 }
@@ -186,10 +126,10 @@ static void run(int argc, char **argv, int com2)
 		init_say(com2, KTSTR_ABI_PANIC_PREFIX "no payload: pass one after -- on the ktstr-vmm command line\n\n");
 		return;
 	}
-	if (access(KTSTR_ABI_SCHEDULER_PATH, F_OK) == 0 && (sched = start_scheduler(com2)) < 0)
+	if (access(KTSTR_ABI_SCHEDULER_PATH, F_OK) == 0 && (sched = init_start_scheduler(com2)) < 0)
 		return;
 	init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "payload-start\n");
-	pid = start(payload);
+	pid = init_start(payload);
 	report(com2, pid < 0 ? -1 : wait_payload(pid, sched, com2));
 	if (sched > 0)
 		kill(sched, SIGTERM);

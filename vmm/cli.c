@@ -97,6 +97,8 @@ void cli_print_help(void)
 	       "Exit status:\n"
 	       "  0-255  the status the guest reported for the payload (KTSTR_EXIT=N on COM2)\n"
 	       "  %d      usage error (bad option or value)\n"
+	       "  %d    the scheduler (--scheduler) died while the payload ran (SCDX; its\n"
+	       "         reason in --results scheduler_exit; outranks a reported status)\n"
 	       "  %d    this host's KVM cannot boot a stock kernel (none, or PVM): boot\n"
 	       "         through the nested harness, scripts/nested-kvm (also what\n"
 	       "         --check-host returns then; 0 when native boots can work)\n"
@@ -105,7 +107,7 @@ void cli_print_help(void)
 	       "  %d    the guest kernel panicked (outranks a reported status)\n"
 	       "  %d    timed out\n",
 	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S,
-	       CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB, VMM_EXIT_USAGE,
+	       CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB, VMM_EXIT_USAGE, VMM_EXIT_SCHEDULER_DIED,
 	       VMM_EXIT_HOST_UNSUITABLE, VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
 }
 

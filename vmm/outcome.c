@@ -47,6 +47,19 @@ static void text_append(struct outcome_text *t, const char *data, size_t len)
 	t->len += want;
 }
 
+/* The first intact SCDX frame: the scheduler ended while the payload ran (ktstr-init says
+ * how, and what the kernel logged when it disabled it). */
+static void take_scheduler_exit(struct outcome *o, const struct frame *f)
+{
+	size_t n = f->len < sizeof(o->scheduler_exit) - 1 ? f->len : sizeof(o->scheduler_exit) - 1;
+
+	if (o->scheduler_died)
+		return;
+	o->scheduler_died = true;
+	memcpy(o->scheduler_exit, frame_log_data(&o->frames, f), n);
+	o->scheduler_exit[n] = '\0';
+}
+
 /* An intact EXIT frame of 4 bytes holding 0..255 is a status; anything else stays a frame. */
 static void take_frame(struct outcome *o, const struct ipc_guest_frame *chunk)
 {
@@ -54,6 +67,8 @@ static void take_frame(struct outcome *o, const struct ipc_guest_frame *chunk)
 	const uint8_t *d;
 	uint32_t v;
 
+	if (f && f->type == TLV_SCDX && f->crc_ok)
+		take_scheduler_exit(o, f);
 	if (!f || f->type != TLV_EXIT || !f->crc_ok || f->len != 4)
 		return;
 	d = frame_log_data(&o->frames, f);
@@ -124,14 +139,17 @@ bool outcome_kernel_panicked(const struct outcome *o)
 }
 
 /* A host error outranks everything; a kernel panic outranks a reported status (a payload
- * that reported 0 and then crashed the kernel did not pass); then the status; then how the
- * VM ended. */
+ * that reported 0 and then crashed the kernel did not pass), and so does a scheduler that
+ * died under the payload (the test did not run under it to the end); then the status; then
+ * how the VM ended. */
 int outcome_exit_code(const struct outcome *o)
 {
 	if (o->end == VM_END_HOST_ERROR || o->end == VM_END_SIGNAL)
 		return VMM_EXIT_HOST_ERROR;
 	if (outcome_kernel_panicked(o))
 		return VMM_EXIT_PANIC;
+	if (o->scheduler_died)
+		return VMM_EXIT_SCHEDULER_DIED;
 	if (o->have_exit)
 		return o->exit_status;
 	if (o->have_tlv_exit)
@@ -149,6 +167,8 @@ const char *outcome_name(const struct outcome *o)
 		return "interrupted";
 	if (outcome_kernel_panicked(o))
 		return "kernel_panic";
+	if (o->scheduler_died)
+		return "scheduler_died";
 	if (o->have_exit || o->have_tlv_exit)
 		return "exited";
 	if (o->end == VM_END_TIMEOUT)
@@ -225,7 +245,12 @@ static void write_body(FILE *f, const struct outcome *o)
 		fprintf(f, "  \"tlv_exit_status\": %d,\n", o->tlv_exit_status);
 	else
 		fputs("  \"tlv_exit_status\": null,\n", f);
-	fputs("  \"detail\": ", f);
+	fputs("  \"scheduler_exit\": ", f);
+	if (o->scheduler_died)
+		json_string(f, o->scheduler_exit, strlen(o->scheduler_exit));
+	else
+		fputs("null", f);
+	fputs(",\n  \"detail\": ", f);
 	json_string(f, o->end_detail, strlen(o->end_detail));
 	fputs(",\n  \"results\": ", f);
 	write_pieces(f, o, IPC_TEXT_RESULT);

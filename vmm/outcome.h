@@ -14,6 +14,7 @@
 
 /* Exit statuses of ktstr-vmm besides the payload's own (documented in --help and README). */
 #define VMM_EXIT_USAGE      2
+#define VMM_EXIT_SCHEDULER_DIED 118    /* /scheduler ended while the payload ran (SCDX) */
 #define VMM_EXIT_HOST_UNSUITABLE 119   /* no KVM here that boots a stock kernel (--check-host) */
 #define VMM_EXIT_HOST_ERROR 120
 #define VMM_EXIT_NO_RESULT  121
@@ -60,6 +61,8 @@ struct outcome {
 	uint64_t initramfs_bytes;
 	struct frame_log frames;       /* TLV frames from the console device */
 	bool have_tlv_exit;            /* an intact EXIT frame came (used when COM2 said nothing) */
+	bool scheduler_died;           /* an intact SCDX frame came: the scheduler ended mid-test */
+	char scheduler_exit[512];      /* ... what it said (how, the kernel's reason), cut to fit */
 	int tlv_exit_status;
 	const char *profraw_dir;       /* --profraw-dir, for the JSON's file names */
 	struct outcome_device {

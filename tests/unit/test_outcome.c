@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "ipc/tlv.h"
 #include "vmm/json.h"
 #include "vmm/outcome.h"
 
@@ -35,6 +36,68 @@ static void give_exit(struct outcome *o, int status)
 	m.type = IPC_MSG_GUEST_EXIT;
 	m.body.guest_exit.status = status;
 	outcome_take(o, &m);
+}
+
+static char *read_all(const char *path)
+{
+	static char buf[65536];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void give_frame(struct outcome *o, uint32_t type, const char *s, bool crc_bad)
+{
+	struct ipc_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = IPC_MSG_GUEST_FRAME;
+	m.body.guest_frame.type = type;
+	m.body.guest_frame.flags = IPC_FRAME_LAST | (crc_bad ? IPC_FRAME_CRC_BAD : 0);
+	m.body.guest_frame.len = (uint32_t)strlen(s);
+	memcpy(m.body.guest_frame.data, s, strlen(s));
+	outcome_take(o, &m);
+}
+
+/* A scheduler that died under the payload (an intact SCDX frame) outranks the payload's own
+ * status, not a kernel panic; the first report is kept, a damaged one ignored, and the JSON
+ * carries what it said. */
+static void test_scheduler_died(void **state)
+{
+	char dir[] = "/tmp/ktstr-results-XXXXXX", path[128];
+	struct outcome o;
+	struct kerr err = { 0 };
+	const char *json;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/out.json", dir);
+	outcome_init(&o);
+	o.end = VM_END_GUEST_RESET;
+	give_exit(&o, 0);
+	give_frame(&o, TLV_SCDX, "forged", true);             /* bad CRC: not a report */
+	assert_int_equal(outcome_exit_code(&o), 0);
+	give_frame(&o, TLV_SCDX, "/scheduler killed by signal KILL; sched_ext: BPF scheduler "
+		   "\"simple\" disabled (unregistered from user space)", false);
+	give_frame(&o, TLV_SCDX, "a second report", false);
+	assert_int_equal(outcome_exit_code(&o), VMM_EXIT_SCHEDULER_DIED);
+	assert_string_equal(outcome_name(&o), "scheduler_died");
+	assert_int_equal(outcome_write_json(&o, path, &err), 0);
+	json = read_all(path);
+	assert_non_null(strstr(json, "\"scheduler_exit\": \"/scheduler killed by signal KILL; "
+				     "sched_ext: BPF scheduler \\\"simple\\\" disabled (unregistered from "
+				     "user space)\","));
+	assert_non_null(strstr(json, "\"guest_exit_status\": 0,"));
+	give_text(&o, IPC_TEXT_KERNEL_PANIC, "Kernel panic - not syncing: x\n", true);
+	assert_int_equal(outcome_exit_code(&o), VMM_EXIT_PANIC);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+	outcome_free(&o);
 }
 
 static void test_exit_code_precedence(void **state)
@@ -121,18 +184,6 @@ static void test_text_capped_and_marked(void **state)
 	free(o);
 }
 
-static char *read_all(const char *path)
-{
-	static char buf[65536];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void test_json_escapes_every_byte(void **state)
 {
@@ -176,6 +227,7 @@ static void test_results_file(void **state)
 	json = read_all(path);
 	assert_non_null(strstr(json, "\"outcome\": \"exited\""));
 	assert_non_null(strstr(json, "\"exit_code\": 3,"));
+	assert_non_null(strstr(json, "\"scheduler_exit\": null,"));
 	assert_non_null(strstr(json, "\"guest_exit_status\": 3,"));
 	assert_non_null(strstr(json, "\"results\": [\"{\\\"ok\\\": true}\\n\"]"));
 	assert_non_null(strstr(json, "\"panics\": [\"boom\\n\"]"));
@@ -201,6 +253,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_code_precedence),
+		cmocka_unit_test(test_scheduler_died),
 		cmocka_unit_test(test_init_start_milestone),
 		cmocka_unit_test(test_pieces),
 		cmocka_unit_test(test_text_capped_and_marked),
