@@ -74,8 +74,10 @@ void cli_print_help(void)
 	       "                       to the guest's virtio-console port \"ktstr.stats\"\n"
 	       "  --profraw-dir DIR    write the payload's PRAW (LLVM profraw) frames here\n"
 	       "  --virtio-cmdline     announce the virtio devices on the kernel command line\n"
-	       "                       (virtio_mmio.device=) instead of in ACPI, for kernels\n"
-	       "                       without ACPI\n"
+	       "                       (virtio_mmio.device=) instead of in ACPI, and boot the\n"
+	       "                       guest with acpi=off: the devices' IRQs are ISA IRQs, which\n"
+	       "                       a guest under this VM's (hardware-reduced) ACPI does not\n"
+	       "                       have. CPUs come from the MP table then: one NUMA node\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "                       (to a terminal, control bytes are shown as ^X)\n"
 	       "  --console-log-limit MIB  stop writing the --console-log file at this size\n"
@@ -425,6 +427,10 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 	if (topology_opt_finish(&cfg->topo_opts, cfg->cpus, &cfg->memory_mib, cfg->memory_given,
 				&cfg->topo, err) < 0)
 		return -EINVAL;
+	if (cfg->virtio_cmdline && cfg->topo.nodes > 1)
+		return kerr_set(err, EINVAL, "--virtio-cmdline boots the guest with acpi=off, where "
+				"nothing describes NUMA nodes: the topology has %u; give one node, or "
+				"let ACPI announce the devices (no --virtio-cmdline)", cfg->topo.nodes);
 	if (cfg->memory_mib < CLI_MIN_MEMORY_MIB || cfg->memory_mib > GUEST_MEMORY_MAX_MIB)
 		return kerr_set(err, ERANGE, "the NUMA nodes' %llu MiB is out of range (%u..%u)",
 				(unsigned long long)cfg->memory_mib, CLI_MIN_MEMORY_MIB, GUEST_MEMORY_MAX_MIB);

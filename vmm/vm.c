@@ -82,7 +82,10 @@ static int start_serial(struct vm *vm, struct kerr *err)
 }
 
 /* Virtio windows go in the DSDT, or with --virtio-cmdline on the kernel command line before
- * the user's --append (never both: the kernel would register each device twice). */
+ * the user's --append (never both: the kernel would register each device twice). Command-line
+ * devices name ISA IRQs, which a guest has only without ACPI: under a hardware-reduced FADT
+ * Linux has no 8259 and numbers IRQs as ACPI devices ask, so "virtio_mmio.device=...:5" is
+ * no interrupt (request_irq: EINVAL, each device's probe -22). Hence acpi=off with them. */
 static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_virtio *virtio,
 		       unsigned *n_virtio, struct kerr *err)
 {
@@ -97,6 +100,9 @@ static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_vi
 
 		if (r < 0)
 			return r;
+		if (strlen(devices) + sizeof(" acpi=off") > sizeof(devices))
+			return kerr_set(err, E2BIG, "the virtio devices do not fit on the command line");
+		strcat(devices, " acpi=off");
 		*n_virtio = 0;
 	}
 	if ((size_t)snprintf(append, sizeof(append), "%s%s%s%s%s", retain, retain[0] && devices[0] ? " " : "",

@@ -143,6 +143,16 @@ static void test_bad_options_named(void **state)
 	expect_usage_error("--initramfs-compress", "xz", "--initramfs-compress: \"xz\" is not gzip or none");
 	expect_usage_error("--console-log-limit", "1G", "--console-log-limit: \"1G\" is not a number of MiB");
 	expect_usage_error("--console-log-limit", "2000000", "--console-log-limit: 2000000 is out of range");
+	{
+		static struct run r;
+
+		/* acpi=off, which --virtio-cmdline needs, has nothing to describe NUMA nodes with */
+		run_vmm(&r, "--kernel", "/x", "--virtio-cmdline", "--topology", "2,2,1,1", "--", "true", NULL);
+		assert_int_equal(r.status, 2);
+		if (!strstr(r.err, "--virtio-cmdline boots the guest with acpi=off, where nothing "
+			    "describes NUMA nodes: the topology has 2"))
+			fail_msg("stderr: %s", r.err);
+	}
 }
 
 /* A disk that cannot be used is refused before any VM exists, naming it and why. */
