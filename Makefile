@@ -116,10 +116,11 @@ $(DEMO_PAYLOAD): tests/e2e/demo_payload.c guest/ktstr.c guest/ktstr.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 $(WARN) -o $@ tests/e2e/demo_payload.c guest/ktstr.c
 
 # Guest-side programs of the e2e suite: static, packed into the e2e initramfs's /e2e.
-E2E_GUEST := $(O)/e2e-guest/netloop $(O)/e2e-guest/tlvsend $(O)/e2e-guest/blkbench $(O)/e2e-guest/hostile_mmio
+E2E_GUEST := $(O)/e2e-guest/netloop $(O)/e2e-guest/tlvsend $(O)/e2e-guest/blkbench $(O)/e2e-guest/hostile_mmio \
+             $(O)/e2e-guest/scx_probe
 $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -static $(WARN) -o $@ $< guest/ktstr.c
+	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -static -pthread $(WARN) -o $@ $< guest/ktstr.c
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
 TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)

@@ -404,6 +404,67 @@ mp_scenarios() {
 # The initramfs ktstr-vmm builds itself (initgen): a dynamically linked payload with its
 # libraries and arguments, the guest kernel's virtio modules loaded by ktstr-init, the
 # cache, and a /scheduler that exits before it attaches.
+# sched_ext for real: the project's kernel (KTSTR_SCX_KERNEL, scripts/build-kernel) and
+# schedulers built from its tree (KTSTR_SCHEDULERS, scripts/build-scheduler); the payload is
+# scx_probe (tests/e2e/guest/scx_probe.c), packed by ktstr-vmm with the scheduler.
+scx_boot() { # scx_boot NAME SCHEDULER [ktstr-vmm options] -- probe args
+	scx_name=$1 scx_sched=$2; shift 2
+	boot "$scx_name" "$level" --kernel "$KTSTR_SCX_KERNEL" --scheduler "$KTSTR_SCHEDULERS/$scx_sched" "$@"
+}
+scx_attached() { result_is state enabled before && result_is ops simple before; }
+scx_still_on() { result_is work 'done' && result_is state enabled after; }
+scx_went_on() { result_is killed yes && json_is guest_exit_status 0; }
+scx_cmdline_devices() { result_is vda_sectors 16384 && result_is eth0 02:6b:74:00:00:09 && result_is hvc0 yes; }
+scx_frame_says() { json_is 'frames[type=SCDX].crc_ok' true && json_says 'frames[type=SCDX].data' "$1"; }
+scx_topology() { result_is threads 0-1 cpu0 && result_is llc 0-3 cpu0 && result_is threads 6-7 cpu7 && result_is llc 4-7 cpu7; }
+scx_scenarios() {
+	level=$1
+	if [ ! -f "${KTSTR_SCX_KERNEL:-}" ] || [ ! -x "${KTSTR_SCHEDULERS:-}/scx_simple" ] || [ ! -x "${KTSTR_SCX_PROBE:-}" ]; then
+		not_ok "$level: the sched_ext kernel, schedulers and probe are given (KTSTR_SCX_*, KTSTR_SCHEDULERS)"
+		return 0
+	fi
+	XDG_CACHE_HOME=$work/cache-$level
+	export XDG_CACHE_HOME
+	built=1
+	scx_boot scx-simple scx_simple --topology 1,2,2,2 -- "$KTSTR_SCX_PROBE" run 1500
+	check "$level: scx: scx_simple attaches and the payload exits 0 (status $status)" status_is 0
+	check "$level: scx: the payload sees sched_ext enabled, ops simple" scx_attached
+	check "$level: scx: its work ran under it, still enabled at the end" scx_still_on
+	check "$level: scx: no scheduler death in the results" json_is scheduler_exit null
+	check "$level: scx: --topology 1,2,2,2: SMT pairs and two LLCs of four" scx_topology
+
+	scx_boot scx-killed scx_simple -- "$KTSTR_SCX_PROBE" kill 2000
+	check "$level: scx: a scheduler killed under the payload exits 118 (status $status)" status_is 118
+	check "$level: scx: ... the outcome says scheduler_died" json_is outcome scheduler_died
+	check "$level: scx: ... the payload went on and reported 0" scx_went_on
+	check "$level: scx: ... an SCDX frame says how it ended" scx_frame_says '/scheduler killed by signal KILL'
+	check "$level: scx: ... and the kernel's reason" json_says scheduler_exit 'sched_ext: BPF scheduler "simple" disabled'
+	echo "# scx-killed/$level: scheduler_exit: $(jget scheduler_exit)"
+
+	scx_boot scx-stall scx_qmap --scheduler-arg -t --scheduler-arg 20 -- "$KTSTR_SCX_PROBE" run 15000
+	check "$level: scx: scx_qmap stalling tasks is ejected: status 118 (status $status)" status_is 118
+	check "$level: scx: ... with the watchdog's reason in the results" json_says scheduler_exit 'runnable task stall'
+	echo "# scx-stall/$level: scheduler_exit: $(jget scheduler_exit)"
+
+	boot scx-none "$level" --scheduler "$KTSTR_SCHEDULERS/scx_simple" -- "$KTSTR_SCX_PROBE" run 100
+	check "$level: scx: on Debian's kernel scx_simple never attaches (status $status)" status_is 121
+	check "$level: scx: ... SchedulerNotAttached says why" json_says 'panics[0]' 'SchedulerNotAttached: /scheduler exited with status'
+	check "$level: scx: ... this kernel has no sched_ext" json_says 'panics[0]' 'this kernel has no sched_ext'
+	built=0
+	unset XDG_CACHE_HOME
+
+	# The devices on the command line (virtio_mmio.device=), which this kernel parses; the
+	# guest then runs without ACPI (their IRQs are ISA IRQs), its CPUs from the MP table.
+	disk=$work/disk-scx-$level.img
+	make_disk "$disk"
+	boot scx-cmdline "$level" --kernel "$KTSTR_SCX_KERNEL" --virtio-cmdline --cpus 2 --disk "$disk" \
+		--net=02:6b:74:00:00:09 -- /e2e/devices.sh
+	check "$level: scx: --virtio-cmdline: devices.sh exits 0 (status $status)" status_is 0
+	check "$level: scx: --virtio-cmdline: blk, net and console all probed" scx_cmdline_devices
+	check "$level: scx: --virtio-cmdline: the console's TLV port carried the EXIT frame" json_is tlv_exit_status 0
+	check "$level: scx: --virtio-cmdline: both CPUs up from the MP table" result_is cpus 2
+}
+
 initgen_scenarios() {
 	level=$1
 	if [ ! -x "${KTSTR_ZPAYLOAD:-}" ] || [ ! -d "${KTSTR_MODULES:-}" ]; then
@@ -473,7 +534,7 @@ scenarios() {
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
 	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios hostile_scenarios \
-		    topo_scenarios mp_scenarios sandbox_checks; do
+		    topo_scenarios mp_scenarios scx_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }
