@@ -178,7 +178,7 @@ run-fuzz: fuzz
 	done
 
 demo: all $(NESTED_TOOLS) $(DEMO_PAYLOAD)
-	@scripts/demo $(O)
+	@DEMO_SCHEDULER=$(DEMO_SCHEDULER) scripts/demo $(O)
 
 # Real boots of Debian's kernel (natively with /dev/kvm, else nested under QEMU).
 E2E_LEVELS ?= standard strict
