@@ -233,7 +233,7 @@ lint:
 		--std=c11 --inline-suppr --suppress=missingIncludeSystem -I. -D_GNU_SOURCE \
 		$(LINT_SRC)
 	clang-tidy --quiet $(LINT_SRC) -- -std=gnu11 -I. -D_GNU_SOURCE
-	shellcheck -x scripts/* $$(find tests -name '*.sh')
+	shellcheck -x $(filter-out %.kconfig,$(wildcard scripts/*)) $$(find tests -name '*.sh')
 
 clean:
 	rm -rf build

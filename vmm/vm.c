@@ -97,12 +97,13 @@ static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_vi
 	*n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO);
 	if (vm->cfg->virtio_cmdline && *n_virtio) {
 		int r = cmdline_virtio_devices(devices, sizeof(devices), virtio, *n_virtio, err);
+		size_t used;
 
 		if (r < 0)
 			return r;
-		if (strlen(devices) + sizeof(" acpi=off") > sizeof(devices))
+		used = strlen(devices);
+		if ((size_t)snprintf(devices + used, sizeof(devices) - used, " acpi=off") >= sizeof(devices) - used)
 			return kerr_set(err, E2BIG, "the virtio devices do not fit on the command line");
-		strcat(devices, " acpi=off");
 		*n_virtio = 0;
 	}
 	if ((size_t)snprintf(append, sizeof(append), "%s%s%s%s%s", retain, retain[0] && devices[0] ? " " : "",
