@@ -296,6 +296,25 @@ static void test_cache_and_hugepages(void **state)
 	assert_non_null(strstr(find(&r, "cache-dir")->detail, "/proc/ktstr-no-such-cache"));
 }
 
+/* The CPUs a run may use, from the tree's /sys (test_host_topology covers the reader): a
+ * warning naming the file when it cannot be read, never a failure. */
+static void test_host_cpus(void **state)
+{
+	struct tree *t = *state;
+	struct host_report r;
+
+	run(t, &r);
+	assert_int_equal(find(&r, "host-cpus")->status, HOST_WARN);
+	assert_non_null(strstr(find(&r, "host-cpus")->detail, "/sys/devices/system/cpu/online"));
+	put(t, "/sys/devices/system/cpu/online", "0-1\n");
+	put(t, "/sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "0-1\n");
+	put(t, "/sys/devices/system/cpu/cpu1/topology/thread_siblings_list", "0-1\n");
+	run(t, &r);
+	assert_int_equal(find(&r, "host-cpus")->status, HOST_OK);
+	assert_string_equal(find(&r, "host-cpus")->detail,
+			    "2 usable CPUs in 1 last-level cache on 1 NUMA node, SMT on");
+}
+
 static void test_report_text_and_json(void **state)
 {
 	struct tree *t = *state;
@@ -336,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_real_kvm_passes, tree_new, tree_free),
 		cmocka_unit_test_setup_teardown(test_userns_limits, tree_new, tree_free),
 		cmocka_unit_test_setup_teardown(test_cache_and_hugepages, tree_new, tree_free),
+		cmocka_unit_test_setup_teardown(test_host_cpus, tree_new, tree_free),
 		cmocka_unit_test_setup_teardown(test_report_text_and_json, tree_new, tree_free),
 	};
 

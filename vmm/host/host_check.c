@@ -1,6 +1,7 @@
 /* The host check as a whole: KVM (host_kvm.c), then what the sandbox needs (seccomp, user
  * namespaces for strict), the initramfs cache and hugepages, and the verdict. */
 #include "vmm/host/host_check_internal.h"
+#include "vmm/host/host_topology.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -200,6 +201,27 @@ static void check_hugepages(const struct host_env *env, struct host_report *r)
 		 total, mode ? mode + 1 : "unknown");
 }
 
+/* What the host gives a run: usable CPUs (online, within this process's cpuset), LLCs, nodes. */
+static void check_cpus(const struct host_env *env, struct host_report *r)
+{
+	struct host_topology *t = malloc(sizeof(*t));
+	struct kerr err = { 0 };
+
+	if (!t || host_topology_read(env->root, t, &err) < 0) {
+		struct host_check *c = host_add(r, "host-cpus", HOST_WARN, "%s",
+						t ? err.msg : "out of memory");
+
+		host_fix(c, "without the host's topology no CPUs can be pinned or reserved");
+		free(t);
+		return;
+	}
+	host_add(r, "host-cpus", HOST_OK, "%u usable CPUs%s in %u last-level cache%s on %u NUMA "
+		 "node%s, SMT %s%s", t->ncpus, t->cpuset_limited ? " (the cpuset's)" : "",
+		 t->nllcs, t->nllcs == 1 ? "" : "s", t->nnodes, t->nnodes == 1 ? "" : "s", t->smt ? "on" : "off",
+		 t->cpuset_limited ? "; more are online outside this process's cpuset" : "");
+	free(t);
+}
+
 void host_check_run(const struct host_env *env, struct host_report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -209,6 +231,7 @@ void host_check_run(const struct host_env *env, struct host_report *r)
 	check_userns(env, r);
 	check_cache(r);
 	check_hugepages(env, r);
+	check_cpus(env, r);
 	r->native_boot = true;
 	for (unsigned i = 0; i < r->n; i++)
 		if (r->checks[i].status == HOST_FAIL)

@@ -1,7 +1,7 @@
 /* What this host offers ktstr-vmm: which KVM backs /dev/kvm and whether it can boot a stock
  * x86-64 kernel, the KVM capabilities ktstr-vmm needs, seccomp, user namespaces for strict,
- * the initramfs cache and hugepages. `ktstr-vmm --check-host` prints it; a run refuses a KVM
- * that cannot boot a stock kernel before it builds anything. */
+ * the initramfs cache, hugepages and the CPUs it may use. `ktstr-vmm --check-host` prints
+ * it; a run refuses a KVM that cannot boot a stock kernel before it builds anything. */
 #ifndef KTSTR_VMM_HOST_CHECK_H
 #define KTSTR_VMM_HOST_CHECK_H
 
