@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vmm/guest_memory.h"
+#include "vmm/host/host_reserve.h"
 #include "vmm/outcome.h"
 
 #ifndef KTSTR_VERSION
@@ -78,6 +79,12 @@ void cli_print_help(void)
 	       "                       guest with acpi=off: the devices' IRQs are ISA IRQs, which\n"
 	       "                       a guest under this VM's (hardware-reduced) ACPI does not\n"
 	       "                       have. CPUs come from the MP table then: one NUMA node\n"
+	       "  --cpu-cap N          run the VM (vCPUs, vmm's threads, device processes) on N\n"
+	       "                       host CPUs, whole last-level caches first, reserved with\n"
+	       "                       shared locks in $KTSTR_LOCK_DIR (default " HOST_LOCK_DIR_DEFAULT ")\n"
+	       "                       so runs that need CPUs to themselves keep off them\n"
+	       "  --wait-for-cpus SEC  when too few are free, wait up to SEC seconds for them\n"
+	       "                       (default 0: exit at once with the busy status)\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "                       (to a terminal, control bytes are shown as ^X)\n"
 	       "  --console-log-limit MIB  stop writing the --console-log file at this size\n"
@@ -99,6 +106,7 @@ void cli_print_help(void)
 	       "Exit status:\n"
 	       "  0-255  the status the guest reported for the payload (KTSTR_EXIT=N on COM2)\n"
 	       "  %d      usage error (bad option or value)\n"
+	       "  %d    skipped: resources busy (--cpu-cap: too few host CPUs free)\n"
 	       "  %d    the scheduler (--scheduler) died while the payload ran (SCDX; its\n"
 	       "         reason in --results scheduler_exit; outranks a reported status)\n"
 	       "  %d    this host's KVM cannot boot a stock kernel (none, or PVM): boot\n"
@@ -109,7 +117,7 @@ void cli_print_help(void)
 	       "  %d    the guest kernel panicked (outranks a reported status)\n"
 	       "  %d    timed out\n",
 	       CLI_DEFAULT_MEMORY_MIB, CLI_MIN_MEMORY_MIB, CLI_DEFAULT_TIMEOUT_S,
-	       CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB, VMM_EXIT_USAGE, VMM_EXIT_SCHEDULER_DIED,
+	       CLI_DEFAULT_CONSOLE_LOG_LIMIT_MIB, VMM_EXIT_USAGE, VMM_EXIT_BUSY, VMM_EXIT_SCHEDULER_DIED,
 	       VMM_EXIT_HOST_UNSUITABLE, VMM_EXIT_HOST_ERROR, VMM_EXIT_NO_RESULT, VMM_EXIT_PANIC, VMM_EXIT_TIMEOUT);
 }
 
@@ -191,7 +199,7 @@ enum {
 	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
 	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
 	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE, OPT_CHECK_HOST, OPT_JSON, OPT_NO_HOST_CHECK,
-	OPT_CONSOLE_LOG_LIMIT,
+	OPT_CONSOLE_LOG_LIMIT, OPT_CPU_CAP, OPT_WAIT_FOR_CPUS,
 };
 
 /* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
@@ -278,6 +286,15 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 					"standard, strict", arg);
 		return 0;
 	case OPT_SANDBOX_ID: return parse_sandbox_id(arg, cfg, err);
+	case OPT_CPU_CAP:
+		if ((r = parse_uint("--cpu-cap", arg, 1, HOST_MAX_CPUS, &v, "a number of CPUs", err)) == 0)
+			cfg->cpu_cap = (unsigned)v;
+		return r;
+	case OPT_WAIT_FOR_CPUS:
+		if ((r = parse_uint("--wait-for-cpus", arg, 0, CLI_MAX_TIMEOUT_S, &v, "a number of seconds",
+				    err)) == 0)
+			cfg->wait_for_cpus_s = (unsigned)v;
+		return r;
 	case OPT_TOPOLOGY: return topology_opt_counts(&cfg->topo_opts, arg, err);
 	case OPT_NUMA_NODE: return topology_opt_node(&cfg->topo_opts, arg, err);
 	case OPT_NUMA_DISTANCES: return topology_opt_distances(&cfg->topo_opts, arg, err);
@@ -378,6 +395,8 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "check-host", no_argument, NULL, OPT_CHECK_HOST },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
+		{ "cpu-cap", required_argument, NULL, OPT_CPU_CAP },
+		{ "wait-for-cpus", required_argument, NULL, OPT_WAIT_FOR_CPUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -420,6 +439,8 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 	if (cfg->initrd && (cfg->scheduler || cfg->n_includes || cfg->modules))
 		return kerr_set(err, EINVAL, "--scheduler, --include and --modules build the initramfs; "
 				"they cannot go with --initrd");
+	if (cfg->wait_for_cpus_s && !cfg->cpu_cap)
+		return kerr_set(err, EINVAL, "--wait-for-cpus without --cpu-cap: nothing is reserved to wait for");
 	if (cfg->n_sched_args && !cfg->scheduler)
 		return kerr_set(err, EINVAL, "--scheduler-arg without --scheduler");
 	if (!cfg->initrd && !cfg->payload)

@@ -117,8 +117,9 @@ int main(int argc, char **argv)
 	block_signals();
 	outcome_init(&outcome);
 	if (vm_run(&cfg, &outcome, &err) < 0) {
-		fprintf(stderr, "ktstr-vmm: %s\n", err.msg);
-		code = outcome.host_unsuitable ? VMM_EXIT_HOST_UNSUITABLE : VMM_EXIT_HOST_ERROR;
+		fprintf(stderr, "ktstr-vmm: %s%s\n", outcome.resources_busy ? "skipped: " : "", err.msg);
+		code = outcome.host_unsuitable ? VMM_EXIT_HOST_UNSUITABLE :
+		       outcome.resources_busy ? VMM_EXIT_BUSY : VMM_EXIT_HOST_ERROR;
 		outcome_free(&outcome);
 		return code;
 	}

@@ -245,7 +245,12 @@ static void write_body(FILE *f, const struct outcome *o)
 		fprintf(f, "  \"tlv_exit_status\": %d,\n", o->tlv_exit_status);
 	else
 		fputs("  \"tlv_exit_status\": null,\n", f);
-	fputs("  \"scheduler_exit\": ", f);
+	fputs("  \"host_cpus\": ", f);
+	if (o->host_cpus[0])
+		json_string(f, o->host_cpus, strlen(o->host_cpus));
+	else
+		fputs("null", f);
+	fputs(",\n  \"scheduler_exit\": ", f);
 	if (o->scheduler_died)
 		json_string(f, o->scheduler_exit, strlen(o->scheduler_exit));
 	else

@@ -14,6 +14,7 @@
 
 #include "vmm/firmware/acpi.h"
 #include "vmm/boot/bzimage.h"
+#include "vmm/cpu_cap.h"
 #include "vmm/boot/cmdline.h"
 #include "vmm/host/host_check.h"
 #include "vmm/devices/i8042.h"
@@ -324,6 +325,7 @@ static void vm_destroy(struct vm *vm)
 	if (vm->work_event >= 0)
 		close(vm->work_event);
 	pthread_mutex_destroy(&vm->end_lock);
+	cpu_cap_drop(vm->cpus);
 }
 
 static double ms_between(const struct timespec *t0, const struct timespec *t1)
@@ -384,6 +386,9 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 		r = check_output_dir("--profraw-dir", cfg->profraw_dir, err);
 	if (r == 0 && !cfg->no_host_check && (r = refuse_unbootable_host(err)) < 0)
 		outcome->host_unsuitable = true;
+	/* Before anything starts: every thread and process after this inherits the CPUs. */
+	if (r == 0)
+		r = cpu_cap_take(cfg, &vm->cpus, outcome, err);
 	if (r == 0)
 		r = open_initrd(vm, err);
 	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {

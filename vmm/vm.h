@@ -8,6 +8,7 @@
 
 #include "ipc/err.h"
 #include "vmm/cli.h"
+#include "vmm/host/host_reserve.h"
 #include "vmm/guest_memory.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/io_bus.h"
@@ -32,6 +33,7 @@ struct vm {
 	struct serial_host serial;
 	struct i8042 kbd;              /* the reset line */
 	struct vm_virtio virtio[VM_VIRTIO_SLOTS];
+	struct host_reservation *cpus; /* --cpu-cap's host CPUs, held until the end; NULL: none */
 	struct vm_disk disks[DISK_MAX];   /* --disk, opened before anything else; fd -1: none */
 	int stats_fd;                  /* --stats-socket, connected before anything else */
 	int console_log_fd;            /* --console-log or stderr: serial and console write it */

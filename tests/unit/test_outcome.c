@@ -80,6 +80,7 @@ static void test_scheduler_died(void **state)
 	outcome_init(&o);
 	o.end = VM_END_GUEST_RESET;
 	give_exit(&o, 0);
+	snprintf(o.host_cpus, sizeof(o.host_cpus), "0-1,4");      /* --cpu-cap's CPUs */
 	give_frame(&o, TLV_SCDX, "forged", true);             /* bad CRC: not a report */
 	assert_int_equal(outcome_exit_code(&o), 0);
 	give_frame(&o, TLV_SCDX, "/scheduler killed by signal KILL; sched_ext: BPF scheduler "
@@ -93,6 +94,7 @@ static void test_scheduler_died(void **state)
 				     "sched_ext: BPF scheduler \\\"simple\\\" disabled (unregistered from "
 				     "user space)\","));
 	assert_non_null(strstr(json, "\"guest_exit_status\": 0,"));
+	assert_non_null(strstr(json, "\"host_cpus\": \"0-1,4\","));
 	give_text(&o, IPC_TEXT_KERNEL_PANIC, "Kernel panic - not syncing: x\n", true);
 	assert_int_equal(outcome_exit_code(&o), VMM_EXIT_PANIC);
 	unlink(path);
@@ -228,6 +230,7 @@ static void test_results_file(void **state)
 	assert_non_null(strstr(json, "\"outcome\": \"exited\""));
 	assert_non_null(strstr(json, "\"exit_code\": 3,"));
 	assert_non_null(strstr(json, "\"scheduler_exit\": null,"));
+	assert_non_null(strstr(json, "\"host_cpus\": null,"));
 	assert_non_null(strstr(json, "\"guest_exit_status\": 3,"));
 	assert_non_null(strstr(json, "\"results\": [\"{\\\"ok\\\": true}\\n\"]"));
 	assert_non_null(strstr(json, "\"panics\": [\"boom\\n\"]"));

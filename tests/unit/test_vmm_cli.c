@@ -15,6 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "vmm/host/host_reserve.h"
+
 static char vmm_path[PATH_MAX];
 
 struct run {
@@ -281,6 +283,48 @@ static void test_kernel_names(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* --cpu-cap on this very host, in a lock directory of the test's own: with every LLC held
+ * exclusively (as a run that must be alone would), a capped run is skipped as busy (117)
+ * before it builds anything, also after --wait-for-cpus; once they are free it is not. */
+static void test_cpu_cap_busy(void **state)
+{
+	static struct run r;
+	static struct host_topology t;
+	static struct host_reservation held;
+	char dir[] = "/tmp/ktstr-cli-locks-XXXXXX", kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", cmd[64];
+	struct kerr err = { 0 };
+	int kfd = mkstemp(kernel);
+
+	(void)state;
+	assert_true(kfd >= 0);
+	assert_non_null(mkdtemp(dir));
+	setenv("KTSTR_LOCK_DIR", dir, 1);
+	run_vmm(&r, "--kernel", kernel, "--wait-for-cpus", "3", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--wait-for-cpus without --cpu-cap"));
+	run_vmm(&r, "--kernel", kernel, "--cpu-cap", "0", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	assert_int_equal(host_topology_read("/", &t, &err), 0);
+	assert_int_equal(host_reserve(dir, &t, t.nllcs, HOST_RESERVE_WHOLE_LLCS, &held, &err), 0);
+	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--cpu-cap", "1", "--", "true", NULL);
+	assert_int_equal(r.status, 117);
+	if (!strstr(r.err, "ktstr-vmm: skipped: --cpu-cap 1: resources busy: 0 of the 1 CPUs"))
+		fail_msg("stderr: %s", r.err);
+	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--cpu-cap", "1", "--wait-for-cpus", "1",
+		"--", "true", NULL);
+	assert_int_equal(r.status, 117);
+	assert_non_null(strstr(r.err, "after waiting 1 s"));
+	host_release(&held);
+	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--cpu-cap", "1", "--", "true", NULL);
+	assert_int_not_equal(r.status, 117);   /* it goes on, to refuse the empty kernel */
+	assert_null(strstr(r.err, "busy"));
+	unsetenv("KTSTR_LOCK_DIR");
+	close(kfd);
+	unlink(kernel);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* --check-host on this very host: a verdict line, and the exit status agrees with it (0 for
  * a native boot, 119 otherwise), in text and in JSON. */
 static void test_check_host(void **state)
@@ -337,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options_named),
 		cmocka_unit_test(test_missing_files_named),
 		cmocka_unit_test(test_kernel_names),
+		cmocka_unit_test(test_cpu_cap_busy),
 		cmocka_unit_test(test_bad_disks_named),
 		cmocka_unit_test(test_check_host),
 		cmocka_unit_test(test_unbootable_host_refused),

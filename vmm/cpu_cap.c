@@ -1,0 +1,77 @@
+/* --cpu-cap; see cpu_cap.h. */
+#include "vmm/cpu_cap.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int pin_to(const struct host_reservation *res, struct kerr *err)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < res->ncpus; i++)
+		CPU_SET(res->cpu[i], &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return kerr_errno(err, errno, "--cpu-cap: pin to the reserved CPUs");
+	return 0;
+}
+
+/* The reserved CPUs as a cpulist in ascending order ("0-1,4"), for --results. */
+static void describe(const struct host_reservation *res, char *buf, size_t size)
+{
+	bool on[HOST_MAX_CPUS] = { false };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < res->ncpus; i++)
+		on[res->cpu[i]] = true;
+	for (unsigned c = 0; c < HOST_MAX_CPUS && used + 16 < size; c++) {
+		unsigned end = c;
+
+		if (!on[c])
+			continue;
+		while (end + 1 < HOST_MAX_CPUS && on[end + 1])
+			end++;
+		used += (size_t)snprintf(buf + used, size - used, end > c ? "%s%u-%u" : "%s%u",
+					 used ? "," : "", c, end);
+		c = end;
+	}
+}
+
+int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
+		 struct outcome *outcome, struct kerr *err)
+{
+	const char *dir = getenv("KTSTR_LOCK_DIR") ? getenv("KTSTR_LOCK_DIR") : HOST_LOCK_DIR_DEFAULT;
+	struct host_topology *t;
+	int r;
+
+	*res = NULL;
+	if (!cfg->cpu_cap)
+		return 0;
+	t = malloc(sizeof(*t));
+	*res = calloc(1, sizeof(**res));
+	if (!t || !*res) {
+		free(t);
+		return kerr_set(err, ENOMEM, "--cpu-cap");
+	}
+	r = host_topology_read("/", t, err);
+	if (r == 0)
+		r = host_reserve_wait(dir, t, cfg->cpu_cap, HOST_RESERVE_SHARED, cfg->wait_for_cpus_s,
+				      *res, err);
+	free(t);
+	outcome->resources_busy = r == -EBUSY;
+	if (r == 0 && (r = pin_to(*res, err)) == 0)
+		describe(*res, outcome->host_cpus, sizeof(outcome->host_cpus));
+	return r < 0 ? kerr_wrap(err, "--cpu-cap %u", cfg->cpu_cap) : 0;
+}
+
+void cpu_cap_drop(struct host_reservation *res)
+{
+	if (!res)
+		return;
+	host_release(res);
+	free(res);
+}
