@@ -55,7 +55,7 @@ static int lock_cpu(const char *dir, unsigned cpu, int how, int *fd_out, struct 
 static int hold(const char *dir, unsigned cpu, int how, struct host_reservation *res,
 		struct kerr *err)
 {
-	int fd, r = lock_cpu(dir, cpu, how, &fd, err);
+	int fd = -1, r = lock_cpu(dir, cpu, how, &fd, err);
 
 	if (r < 0)
 		return r;
