@@ -20,7 +20,9 @@
  *   devhost/   vmm's side of the sandboxed device processes (ktstr-devproc): spawning and
  *              talking to them (devhost.c), a virtio device's eventfds and registers
  *              (virtio_host.c), the COM rings to the serial device (serial_host.c)
- *   host/      --check-host: whether this host's KVM can boot a stock kernel
+ *   host/      --check-host: whether this host's KVM can boot a stock kernel; the host's
+ *              CPUs (host_topology.c) and reserving them for a run (host_reserve.c,
+ *              which cpu_cap.c uses for --cpu-cap)
  *
  * Nothing in a folder knows struct vm (vcpu.c neither: it sees a struct vcpu_env);
  * devices/ and firmware/ know nothing of the command line or of device processes; only
