@@ -200,12 +200,7 @@ no_devproc_left() {
 disk_has() { [ "$(dd if="$1" bs=1 skip="$2" count=${#3} 2>/dev/null)" = "$3" ]; }
 disk_lacks() { ! disk_has "$@"; }
 
-blk_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+blk_scenarios() {
 	level=$1
 	disk=$work/disk-$level.img
 	make_disk "$disk"
@@ -267,12 +262,7 @@ disks_scenario() {
 	check "$level: the results name all ten devices" disks_named
 }
 
-net_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+net_scenarios() {
 	level=$1
 	boot net "$level" --net=02:6b:74:00:00:07 -- /e2e/net.sh 20
 	check "$level: net.sh exits 0 (status $status)" status_is 0
@@ -290,12 +280,7 @@ blk_window_read() { result_is magic 0x74726976 && result_is version 2 && result_
 
 # A hostile driver: the guest programs the blk window itself through /dev/mem (storms,
 # rings outside RAM, a looping chain, a head beyond the queue); the host comes through.
-hostile_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+hostile_scenarios() {
 	level=$1
 	disk=$work/disk-hostile-$level.img   # not $out.*: boot removes those
 	make_disk "$disk"
@@ -321,12 +306,7 @@ tlv_counts_clean() {
 }
 log_cut_at() { json_is console_log.limit_bytes "$1" && json_is console_log.truncated true; }
 
-console_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+console_scenarios() {
 	level=$1
 	sock=$work/stats-$level.sock
 	rm -f "$sock"
@@ -374,12 +354,7 @@ node_mem_ok() {
 	[ -n "$kb" ] && [ "$kb" -le $(($2 * 1024)) ] && [ "$kb" -ge $(($2 * 1024 * 8 / 10)) ]
 }
 
-topo_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+topo_scenarios() {
 	level=$1
 	boot topo-1121 "$level" --topology 1,1,2,1 -- /e2e/topo.sh
 	check "$level: 1,1,2,1: two CPUs online" result_is online 0-1
@@ -414,12 +389,7 @@ scenarios() {
 }
 
 # The MP table, read by a kernel that has the MP parser (KTSTR_MP_KERNEL) booted acpi=off.
-mp_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+mp_scenarios() {
 	level=$1
 	if [ ! -r "${KTSTR_MP_KERNEL:-}" ]; then
 		not_ok "$level: a kernel with the MP parser is given (KTSTR_MP_KERNEL)"
@@ -447,12 +417,7 @@ scx_went_on() { result_is killed yes && json_is guest_exit_status 0; }
 scx_cmdline_devices() { result_is vda_sectors 16384 && result_is eth0 02:6b:74:00:00:09 && result_is hvc0 yes; }
 scx_frame_says() { json_is 'frames[type=SCDX].crc_ok' true && json_says 'frames[type=SCDX].data' "$1"; }
 scx_topology() { result_is threads 0-1 cpu0 && result_is llc 0-3 cpu0 && result_is threads 6-7 cpu7 && result_is llc 4-7 cpu7; }
-scx_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+scx_scenarios() {
 	level=$1
 	if [ ! -f "${KTSTR_SCX_KERNEL:-}" ] || [ ! -x "${KTSTR_SCHEDULERS:-}/scx_simple" ] || [ ! -x "${KTSTR_SCX_PROBE:-}" ]; then
 		not_ok "$level: the sched_ext kernel, schedulers and probe are given (KTSTR_SCX_*, KTSTR_SCHEDULERS)"
@@ -500,12 +465,7 @@ scenarios() {
 	check "$level: scx: --virtio-cmdline: both CPUs up from the MP table" result_is cpus 2
 }
 
-initgen_one_host_cpu() {
-	v=$(jget host_cpus) || return 1
-	case $v in ''|*[!0-9]*) return 1 ;; esac
-	[ -e "$work/locks/cpu$v.lock" ]
-}
-scenarios() {
+initgen_scenarios() {
 	level=$1
 	if [ ! -x "${KTSTR_ZPAYLOAD:-}" ] || [ ! -d "${KTSTR_MODULES:-}" ]; then
 		not_ok "$level: the initgen payload and module tree are given (KTSTR_ZPAYLOAD, KTSTR_MODULES)"
