@@ -33,7 +33,7 @@ static int mkdir_0700(const char *path, struct kerr *err)
 	return 0;
 }
 
-int cache_dir_init(char *dir, size_t size, struct kerr *err)
+int cache_root(char *dir, size_t size)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	int n;
@@ -43,6 +43,16 @@ int cache_dir_init(char *dir, size_t size, struct kerr *err)
 	else if (home && home[0] == '/')
 		n = snprintf(dir, size, "%s/.cache/ktstr-vmm", home);
 	else
+		return -ENOENT;
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : n;
+}
+
+int cache_dir_init(char *dir, size_t size, struct kerr *err)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int n = cache_root(dir, size);
+
+	if (n == -ENOENT)
 		return kerr_set(err, ENOENT, "initramfs cache: neither XDG_CACHE_HOME nor HOME is set");
 	if (n < 0 || (size_t)n + sizeof("/initramfs") > size)
 		return kerr_set(err, ENAMETOOLONG, "initramfs cache: path too long");

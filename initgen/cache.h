@@ -30,6 +30,12 @@ struct cache_manifest {
 	struct cache_input *in;
 };
 
+/* Where the per-user cache is, created or not: $XDG_CACHE_HOME/ktstr-vmm, else
+ * $HOME/.cache/ktstr-vmm (the initramfs cache, and the kernels the scripts put there).
+ * -ENOENT when neither variable holds an absolute path, -ENAMETOOLONG when it does not fit;
+ * otherwise the length written. */
+int cache_root(char *dir, size_t size);
+
 /* Makes the directory (and its 0700 parent) when missing; dir gets its path. */
 int cache_dir_init(char *dir, size_t size, struct kerr *err);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "initgen/cache.h"
 #include "vmm/guest_memory.h"
 #include "vmm/host/host_reserve.h"
 #include "vmm/outcome.h"
@@ -342,17 +343,14 @@ static void set_defaults(struct vmm_config *cfg)
  * where scripts/build-kernel and scripts/fetch-kernel put DIR/vmlinuz. */
 static int resolve_kernel_name(struct vmm_config *cfg, struct kerr *err)
 {
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	char base[2048];
+	int n;
 
 	if (strchr(cfg->kernel, '/') || access(cfg->kernel, F_OK) == 0)
 		return 0;
-	if (xdg && xdg[0] == '/')
-		snprintf(base, sizeof(base), "%s/ktstr-vmm/kernels", xdg);
-	else if (home && home[0] == '/')
-		snprintf(base, sizeof(base), "%s/.cache/ktstr-vmm/kernels", home);
-	else
+	if ((n = cache_root(base, sizeof(base) - sizeof("/kernels"))) < 0)
 		return 0;   /* no cache to look in: the missing file is reported as such */
+	memcpy(base + n, "/kernels", sizeof("/kernels"));
 	if ((size_t)snprintf(cfg->kernel_path, sizeof(cfg->kernel_path), "%s/%s/vmlinuz", base,
 			     cfg->kernel) >= sizeof(cfg->kernel_path))
 		return kerr_set(err, ENAMETOOLONG, "--kernel %s: the name is too long", cfg->kernel);
