@@ -44,7 +44,7 @@ static void describe(const struct host_reservation *res, char *buf, size_t size)
 int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 		 struct outcome *outcome, struct kerr *err)
 {
-	const char *dir = getenv("KTSTR_LOCK_DIR") ? getenv("KTSTR_LOCK_DIR") : HOST_LOCK_DIR_DEFAULT;
+	const char *dir = getenv("KTSTR_LOCK_DIR");
 	struct host_topology *t;
 	int r;
 
@@ -59,7 +59,7 @@ int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 	}
 	r = host_topology_read("/", t, err);
 	if (r == 0)
-		r = host_reserve_wait(dir, t, cfg->cpu_cap, HOST_RESERVE_SHARED, cfg->wait_for_cpus_s,
+		r = host_reserve_wait(dir ? dir : HOST_LOCK_DIR_DEFAULT, t, cfg->cpu_cap, HOST_RESERVE_SHARED, cfg->wait_for_cpus_s,
 				      *res, err);
 	free(t);
 	outcome->resources_busy = r == -EBUSY;

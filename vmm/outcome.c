@@ -233,6 +233,17 @@ static void write_device_faults(FILE *f, const struct outcome *o)
 	fputc(']', f);
 }
 
+/* A member holding text, or null when there is none; ends its line with the comma. */
+static void write_text_or_null(FILE *f, const char *name, const char *text)
+{
+	fprintf(f, "  \"%s\": ", name);
+	if (text)
+		json_string(f, text, strlen(text));
+	else
+		fputs("null", f);
+	fputs(",\n", f);
+}
+
 static void write_body(FILE *f, const struct outcome *o)
 {
 	fprintf(f, "{\n  \"outcome\": \"%s\",\n  \"exit_code\": %d,\n", outcome_name(o),
@@ -245,17 +256,9 @@ static void write_body(FILE *f, const struct outcome *o)
 		fprintf(f, "  \"tlv_exit_status\": %d,\n", o->tlv_exit_status);
 	else
 		fputs("  \"tlv_exit_status\": null,\n", f);
-	fputs("  \"host_cpus\": ", f);
-	if (o->host_cpus[0])
-		json_string(f, o->host_cpus, strlen(o->host_cpus));
-	else
-		fputs("null", f);
-	fputs(",\n  \"scheduler_exit\": ", f);
-	if (o->scheduler_died)
-		json_string(f, o->scheduler_exit, strlen(o->scheduler_exit));
-	else
-		fputs("null", f);
-	fputs(",\n  \"detail\": ", f);
+	write_text_or_null(f, "host_cpus", o->host_cpus[0] ? o->host_cpus : NULL);
+	write_text_or_null(f, "scheduler_exit", o->scheduler_died ? o->scheduler_exit : NULL);
+	fputs("  \"detail\": ", f);
 	json_string(f, o->end_detail, strlen(o->end_detail));
 	fputs(",\n  \"results\": ", f);
 	write_pieces(f, o, IPC_TEXT_RESULT);
