@@ -59,6 +59,19 @@ static void put_cpu(unsigned c, unsigned core, unsigned pkg, const char *sibling
 	put(rel, llc);
 }
 
+/* CPUs 0-3 online, one thread per core, in `packages` packages of equal size, each CPU's LLC
+ * the given list (NULL: no cache information). */
+static void put_four_single_threaded(unsigned packages, const char *llc)
+{
+	put("/sys/devices/system/cpu/online", "0-3\n");
+	for (unsigned c = 0; c < 4; c++) {
+		char sib[8];
+
+		snprintf(sib, sizeof(sib), "%u\n", c);
+		put_cpu(c, c % (4 / packages), c / (4 / packages), sib, llc);
+	}
+}
+
 static int tree_new(void **state)
 {
 	(void)state;
@@ -82,13 +95,7 @@ static void test_one_node_one_llc(void **state)
 	struct kerr err = { 0 };
 
 	(void)state;
-	put("/sys/devices/system/cpu/online", "0-3\n");
-	for (unsigned c = 0; c < 4; c++) {
-		char sib[8];
-
-		snprintf(sib, sizeof(sib), "%u\n", c);
-		put_cpu(c, c, 0, sib, "0-3\n");
-	}
+	put_four_single_threaded(1, "0-3\n");
 	if (host_topology_read(root, t, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(t->ncpus, 4);
@@ -186,13 +193,7 @@ static void test_no_cache_info(void **state)
 	struct kerr err = { 0 };
 
 	(void)state;
-	put("/sys/devices/system/cpu/online", "0-3\n");
-	for (unsigned c = 0; c < 4; c++) {
-		char sib[8];
-
-		snprintf(sib, sizeof(sib), "%u\n", c);
-		put_cpu(c, c % 2, c / 2, sib, NULL);
-	}
+	put_four_single_threaded(2, NULL);
 	if (host_topology_read(root, t, &err) < 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(t->nllcs, 2);
