@@ -441,7 +441,9 @@ scx_scenarios() {
 	check "$level: scx: ... and the kernel's reason" json_says scheduler_exit 'sched_ext: BPF scheduler "simple" disabled'
 	echo "# scx-killed/$level: scheduler_exit: $(jget scheduler_exit)"
 
-	scx_boot scx-stall scx_qmap --scheduler-arg -t --scheduler-arg 20 -- "$KTSTR_SCX_PROBE" run 15000
+	# Every 20th enqueue of a user task is never dispatched; the probe's threads wake every
+	# millisecond, so one is stalled at once, and the watchdog (5 s for qmap) ejects qmap.
+	scx_boot scx-stall scx_qmap --scheduler-arg -t --scheduler-arg 20 -- "$KTSTR_SCX_PROBE" wake 12000
 	check "$level: scx: scx_qmap stalling tasks is ejected: status 118 (status $status)" status_is 118
 	check "$level: scx: ... with the watchdog's reason in the results" json_says scheduler_exit 'runnable task stall'
 	echo "# scx-stall/$level: scheduler_exit: $(jget scheduler_exit)"

@@ -2,6 +2,9 @@
  * scheduler, and what became of the scheduler, in a COM2 result block.
  * usage: scx_probe run MS        MS milliseconds of work on every CPU
  *        scx_probe kill MS       the same, killing the scheduler (SIGKILL) halfway
+ *        scx_probe wake MS       MS milliseconds of threads waking every millisecond: a
+ *                                thousand enqueues a second per CPU, for schedulers whose
+ *                                behaviour counts them (scx_qmap -t N stalls every Nth)
  * Static: packed alone into the initramfs ktstr-vmm builds. */
 #include <dirent.h>
 #include <errno.h>
@@ -48,8 +51,18 @@ static void *spin(void *arg)
 	return NULL;
 }
 
-/* MS of work on every CPU: one spinning thread per online CPU, joined. */
-static int work(long ms)
+static void *wake(void *arg)
+{
+	long until = *(long *)arg;
+	struct timespec ms = { 0, 1000000 };
+
+	while (now_ms() < until)
+		nanosleep(&ms, NULL);
+	return NULL;
+}
+
+/* MS of work on every CPU: one thread per online CPU running fn, joined. */
+static int work_with(void *(*fn)(void *), long ms)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN), until = now_ms() + ms;
 	pthread_t t[512];
@@ -57,11 +70,16 @@ static int work(long ms)
 	if (n < 1 || n > 512)
 		n = 1;
 	for (long i = 0; i < n; i++)
-		if (pthread_create(&t[i], NULL, spin, &until) != 0)
+		if (pthread_create(&t[i], NULL, fn, &until) != 0)
 			return -1;
 	for (long i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	return 0;
+}
+
+static int work(long ms)
+{
+	return work_with(spin, ms);
 }
 
 /* The scheduler: /scheduler's process, found by its executable in /proc (/scheduler is a
@@ -131,7 +149,7 @@ int main(int argc, char **argv)
 	report_state("before");
 	fprintf(com2, "cpus=%ld\n", sysconf(_SC_NPROCESSORS_ONLN));
 	report_topology();
-	if (work(kill_it ? ms / 2 : ms) < 0)
+	if (work_with(strcmp(argv[1], "wake") == 0 ? wake : spin, kill_it ? ms / 2 : ms) < 0)
 		fprintf(com2, "work=failed\n");
 	if (kill_it) {
 		sched = scheduler_pid();
