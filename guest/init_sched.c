@@ -18,6 +18,7 @@
 
 #define SCX_STATE        "/sys/kernel/sched_ext/state"
 #define SCX_ATTACH_MS    20000
+#define SCX_MISSING_MS   5000    /* with no sched_ext, how long /scheduler may take to fail */
 #define SCX_DISABLE_MS   2000    /* how long the kernel may take to finish disabling */
 #define KLOG_READ_ALL    3       /* syslog(2) actions */
 #define KLOG_SIZE_BUFFER 10
@@ -64,14 +65,15 @@ pid_t init_start_scheduler(int com2)
 			init_say(com2, KTSTR_ABI_LIFECYCLE_PREFIX "scheduler-attached\n");
 			return pid;
 		}
-		if (access(SCX_STATE, R_OK) < 0 && ms >= 1000)
-			break;   /* a second to be sure: no sched_ext in this kernel */
+		if (access(SCX_STATE, R_OK) < 0 && ms >= SCX_MISSING_MS)
+			break;   /* no sched_ext in this kernel, and /scheduler has not noticed */
 		sleep_ms(10);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);
-	init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: %s\n\n", access(SCX_STATE, R_OK) ?
-		 "this kernel has no sched_ext (" SCX_STATE " is missing)" : "sched_ext not enabled after 20 s");
+	init_say(com2, KTSTR_ABI_PANIC_PREFIX "SchedulerNotAttached: /scheduler killed, %s\n\n", access(SCX_STATE, R_OK) ?
+		 "still running after 5 s and this kernel has no sched_ext (" SCX_STATE " is missing)" :
+		 "sched_ext not enabled after 20 s");
 	return -1;
 }
 

@@ -450,7 +450,7 @@ scx_scenarios() {
 
 	boot scx-none "$level" --scheduler "$KTSTR_SCHEDULERS/scx_simple" -- "$KTSTR_SCX_PROBE" run 100
 	check "$level: scx: on Debian's kernel scx_simple never attaches (status $status)" status_is 121
-	check "$level: scx: ... SchedulerNotAttached says why" json_says 'panics[0]' 'SchedulerNotAttached: /scheduler exited with status'
+	check "$level: scx: ... SchedulerNotAttached says why" json_says 'panics[0]' 'SchedulerNotAttached: /scheduler '
 	check "$level: scx: ... this kernel has no sched_ext" json_says 'panics[0]' 'this kernel has no sched_ext'
 	built=0
 	unset XDG_CACHE_HOME
