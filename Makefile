@@ -124,7 +124,7 @@ $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
 TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
-$(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/obj/tests/support/iasl.o $(TEST_LIBS)
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/obj/tests/support/iasl.o $(O)/obj/tests/support/fake_tree.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
 $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)

@@ -19,28 +19,6 @@ static int pin_to(const struct host_reservation *res, struct kerr *err)
 	return 0;
 }
 
-/* The reserved CPUs as a cpulist in ascending order ("0-1,4"), for --results. */
-static void describe(const struct host_reservation *res, char *buf, size_t size)
-{
-	bool on[HOST_MAX_CPUS] = { false };
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (unsigned i = 0; i < res->ncpus; i++)
-		on[res->cpu[i]] = true;
-	for (unsigned c = 0; c < HOST_MAX_CPUS && used + 16 < size; c++) {
-		unsigned end = c;
-
-		if (!on[c])
-			continue;
-		while (end + 1 < HOST_MAX_CPUS && on[end + 1])
-			end++;
-		used += (size_t)snprintf(buf + used, size - used, end > c ? "%s%u-%u" : "%s%u",
-					 used ? "," : "", c, end);
-		c = end;
-	}
-}
-
 int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 		 struct outcome *outcome, struct kerr *err)
 {
@@ -64,7 +42,7 @@ int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 	free(t);
 	outcome->resources_busy = r == -EBUSY;
 	if (r == 0 && (r = pin_to(*res, err)) == 0)
-		describe(*res, outcome->host_cpus, sizeof(outcome->host_cpus));
+		host_cpulist_format((*res)->cpu, (*res)->ncpus, outcome->host_cpus, sizeof(outcome->host_cpus));
 	return r < 0 ? kerr_wrap(err, "--cpu-cap %u", cfg->cpu_cap) : 0;
 }
 

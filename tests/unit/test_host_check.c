@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/fake_tree.h"
 #include "vmm/host/host_check.h"
 
 struct tree {
@@ -23,20 +24,7 @@ struct tree {
 
 static void put(struct tree *t, const char *rel, const char *content)
 {
-	char path[PATH_MAX], cmd[PATH_MAX + 32];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", t->root, rel);
-	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
-	assert_int_equal(system(cmd), 0);
-	if (!content) {
-		assert_int_equal(mkdir(path, 0755), 0);
-		return;
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
+	fake_tree_put(t->root, rel, content);
 }
 
 /* A /dev/kvm that is a character device but no KVM: the real /dev/null. */

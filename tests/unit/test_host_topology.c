@@ -13,25 +13,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/fake_tree.h"
 #include "vmm/host/host_topology.h"
 
 static char root[64];
 
-/* Writes root/rel, making its directories. */
 static void put(const char *rel, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s%s", root, rel);
-	for (char *p = strchr(path + strlen(root) + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	assert_non_null(f = fopen(path, "w"));
-	fputs(text, f);
-	fclose(f);
+	fake_tree_put(root, rel, text);
 }
 
 /* CPU c: its core, package, SMT siblings and LLC (an L1 at index0, the LLC at index3). */
@@ -236,6 +225,23 @@ static void test_cpulist_syntax(void **state)
 	assert_int_equal(host_cpulist_parse("2 ", b), -EINVAL);
 }
 
+static void test_cpulist_format(void **state)
+{
+	static const unsigned cpus[] = { 11, 0, 1, 3, 10, 9, 1023 };
+	uint64_t b[HOST_MAX_CPUS / 64];
+	char buf[64], tiny[8];
+
+	(void)state;
+	host_cpulist_format(cpus, 7, buf, sizeof(buf));
+	assert_string_equal(buf, "0-1,3,9-11,1023");
+	assert_int_equal(host_cpulist_parse(buf, b), 0);   /* what it writes parses back */
+	assert_true(b[0] == 0xe0bull && b[15] == 1ull << 63);
+	host_cpulist_format(cpus, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	host_cpulist_format(cpus, 7, tiny, sizeof(tiny));   /* cut, and saying so */
+	assert_string_equal(tiny, "0-1,...");
+}
+
 /* This host: at least one usable CPU, each in an LLC and a node that exist. */
 static void test_this_host(void **state)
 {
@@ -259,6 +265,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cpulist_syntax),
+		cmocka_unit_test(test_cpulist_format),
 		cmocka_unit_test_setup_teardown(test_one_node_one_llc, tree_new, tree_free),
 		cmocka_unit_test_setup_teardown(test_two_nodes_smt, tree_new, tree_free),
 		cmocka_unit_test_setup_teardown(test_offline_cpus, tree_new, tree_free),

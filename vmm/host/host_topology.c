@@ -235,3 +235,30 @@ int host_topology_read(const char *root, struct host_topology *t, struct kerr *e
 	}
 	return 0;
 }
+
+void host_cpulist_format(const unsigned *cpus, unsigned n, char *buf, size_t size)
+{
+	bool on[HOST_MAX_CPUS] = { false };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < n; i++)
+		if (cpus[i] < HOST_MAX_CPUS)
+			on[cpus[i]] = true;
+	for (unsigned c = 0; c < HOST_MAX_CPUS; c++) {
+		unsigned end = c;
+		int w;
+
+		if (!on[c])
+			continue;
+		while (end + 1 < HOST_MAX_CPUS && on[end + 1])
+			end++;
+		w = snprintf(buf + used, size - used, end > c ? "%s%u-%u" : "%s%u", used ? "," : "", c, end);
+		if (w < 0 || (size_t)w >= size - used) {
+			snprintf(buf + (size > 4 ? size - 4 : 0), size > 4 ? 4 : size, "...");
+			return;
+		}
+		used += (size_t)w;
+		c = end;
+	}
+}

@@ -6,6 +6,7 @@
 #define KTSTR_VMM_HOST_TOPOLOGY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ipc/err.h"
@@ -43,5 +44,9 @@ int host_topology_read(const char *root, struct host_topology *t, struct kerr *e
 /* A kernel cpulist ("0-3,8,10-11") into a bitmap of HOST_MAX_CPUS bits; -EINVAL for
  * anything else (empty ranges, CPUs beyond HOST_MAX_CPUS, stray characters). */
 int host_cpulist_parse(const char *s, uint64_t bits[HOST_MAX_CPUS / 64]);
+
+/* The other way: CPUs (any order, below HOST_MAX_CPUS) as a cpulist in ascending order
+ * ("0-1,4"); one that does not fit ends in "...". */
+void host_cpulist_format(const unsigned *cpus, unsigned n, char *buf, size_t size);
 
 #endif
