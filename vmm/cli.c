@@ -84,7 +84,15 @@ void cli_print_help(void)
 	       "                       host CPUs, whole last-level caches first, reserved with\n"
 	       "                       shared locks in $KTSTR_LOCK_DIR (default " HOST_LOCK_DIR_DEFAULT ")\n"
 	       "                       so runs that need CPUs to themselves keep off them\n"
-	       "  --wait-for-cpus SEC  when too few are free, wait up to SEC seconds for them\n"
+	       "  --performance        the VM alone on whole host LLCs (one per virtual LLC,\n"
+	       "                       held exclusively), each vCPU thread on its own host CPU\n"
+	       "                       at SCHED_FIFO, vmm and the devices on one service CPU;\n"
+	       "                       guest RAM on 2 MiB pages bound to their node and faulted\n"
+	       "                       in; HLT and PAUSE without exits, the KVM_HINTS_REALTIME\n"
+	       "                       hint, halt polling, a TSC check. What the host refuses\n"
+	       "                       is printed and in --results \"performance\"\n"
+	       "  --wait-for-cpus SEC  when too few CPUs (--cpu-cap) or LLCs (--performance) are\n"
+	       "                       free, wait up to SEC seconds for them\n"
 	       "                       (default 0: exit at once with the busy status)\n"
 	       "  --console-log FILE   write the guest console (COM1) here instead of stderr\n"
 	       "                       (to a terminal, control bytes are shown as ^X)\n"
@@ -107,7 +115,8 @@ void cli_print_help(void)
 	       "Exit status:\n"
 	       "  0-255  the status the guest reported for the payload (KTSTR_EXIT=N on COM2)\n"
 	       "  %d      usage error (bad option or value)\n"
-	       "  %d    skipped: resources busy (--cpu-cap: too few host CPUs free)\n"
+	       "  %d    skipped: resources busy (--cpu-cap, --performance: too few host\n"
+	       "         CPUs or LLCs free)\n"
 	       "  %d    the scheduler (--scheduler) died while the payload ran (SCDX; its\n"
 	       "         reason in --results scheduler_exit; outranks a reported status)\n"
 	       "  %d    this host's KVM cannot boot a stock kernel (none, or PVM): boot\n"
@@ -200,7 +209,7 @@ enum {
 	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
 	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
 	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE, OPT_CHECK_HOST, OPT_JSON, OPT_NO_HOST_CHECK,
-	OPT_CONSOLE_LOG_LIMIT, OPT_CPU_CAP, OPT_WAIT_FOR_CPUS,
+	OPT_CONSOLE_LOG_LIMIT, OPT_CPU_CAP, OPT_WAIT_FOR_CPUS, OPT_PERFORMANCE,
 };
 
 /* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
@@ -317,6 +326,7 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 	case OPT_CHECK_HOST: cfg->check_host = true; return 0;
 	case OPT_JSON: cfg->check_host_json = true; return 0;
 	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; return 0;
+	case OPT_PERFORMANCE: cfg->performance = true; return 0;
 	case 'h': cfg->show_help = true; return 0;
 	case 'V': cfg->show_version = true; return 0;
 	default: return kerr_set(err, EINVAL, "internal: option %d", c);
@@ -395,6 +405,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "no-host-check", no_argument, NULL, OPT_NO_HOST_CHECK },
 		{ "cpu-cap", required_argument, NULL, OPT_CPU_CAP },
 		{ "wait-for-cpus", required_argument, NULL, OPT_WAIT_FOR_CPUS },
+		{ "performance", no_argument, NULL, OPT_PERFORMANCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -437,8 +448,12 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 	if (cfg->initrd && (cfg->scheduler || cfg->n_includes || cfg->modules))
 		return kerr_set(err, EINVAL, "--scheduler, --include and --modules build the initramfs; "
 				"they cannot go with --initrd");
-	if (cfg->wait_for_cpus_s && !cfg->cpu_cap)
-		return kerr_set(err, EINVAL, "--wait-for-cpus without --cpu-cap: nothing is reserved to wait for");
+	if (cfg->wait_for_cpus_s && !cfg->cpu_cap && !cfg->performance)
+		return kerr_set(err, EINVAL, "--wait-for-cpus without --cpu-cap or --performance: nothing "
+				"is reserved to wait for");
+	if (cfg->cpu_cap && cfg->performance)
+		return kerr_set(err, EINVAL, "--cpu-cap %u with --performance: --performance takes whole "
+				"host LLCs for the VM's topology itself; give one of them", cfg->cpu_cap);
 	if (cfg->n_sched_args && !cfg->scheduler)
 		return kerr_set(err, EINVAL, "--scheduler-arg without --scheduler");
 	if (!cfg->initrd && !cfg->payload)

@@ -66,6 +66,7 @@ struct vmm_config {
 	bool check_host_json;        /* --json with it */
 	unsigned cpu_cap;            /* --cpu-cap: host CPUs reserved (shared) and used; 0: all */
 	unsigned wait_for_cpus_s;    /* --wait-for-cpus: how long to wait for them */
+	bool performance;            /* --performance (vmm/performance.h) */
 	bool no_host_check;          /* --no-host-check: boot on a KVM that cannot boot stock kernels */
 	unsigned n_run_options;      /* options other than --check-host and --json */
 	const char *devproc_path;    /* found next to ktstr-vmm by main */

@@ -6,6 +6,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#ifndef MFD_HUGE_2MB
+#define MFD_HUGE_2MB (21u << 26)   /* log2(2 MiB) << MFD_HUGE_SHIFT (linux/memfd.h) */
+#endif
+
 static void layout_regions(struct guest_memory *m)
 {
 	uint64_t low = m->size < GUEST_MMIO_HOLE_START ? m->size : GUEST_MMIO_HOLE_START;
@@ -19,14 +23,19 @@ static void layout_regions(struct guest_memory *m)
 	}
 }
 
-int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err)
+static int create(struct guest_memory *m, uint64_t size, bool huge, struct kerr *err)
 {
+	/* Huge pages are taken from the pool when mapped: no NORESERVE, or a short pool is a
+	 * SIGBUS in the middle of the boot instead of an error here. */
+	unsigned flags = MFD_CLOEXEC | MFD_ALLOW_SEALING | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
+	int map_flags = MAP_SHARED | (huge ? 0 : MAP_NORESERVE);
 	void *p;
 	int r;
 
 	m->base = NULL;
 	m->size = size;
-	m->memfd = memfd_create("ktstr-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	m->huge = huge;
+	m->memfd = memfd_create(huge ? "ktstr-guest-ram-2m" : "ktstr-guest-ram", flags);
 	if (m->memfd < 0)
 		return kerr_errno(err, errno, "memfd_create for %llu MiB of guest RAM",
 				  (unsigned long long)(size >> 20));
@@ -39,7 +48,7 @@ int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err)
 		r = kerr_errno(err, errno, "seal guest RAM memfd");
 		goto fail;
 	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, m->memfd, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, map_flags, m->memfd, 0);
 	if (p == MAP_FAILED) {
 		r = kerr_errno(err, errno, "map %llu MiB of guest RAM", (unsigned long long)(size >> 20));
 		goto fail;
@@ -51,6 +60,19 @@ fail:
 	close(m->memfd);
 	m->memfd = -1;
 	return r;
+}
+
+int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err)
+{
+	return create(m, size, false, err);
+}
+
+int guest_memory_create_huge(struct guest_memory *m, uint64_t size, struct kerr *err)
+{
+	if (size % GUEST_HUGE_PAGE)
+		return kerr_set(err, EINVAL, "%llu MiB of guest RAM is not a whole number of 2 MiB pages",
+				(unsigned long long)(size >> 20));
+	return create(m, size, true, err);
 }
 
 void guest_memory_destroy(struct guest_memory *m)
@@ -109,6 +131,8 @@ int guest_memory_map_file(struct guest_memory *m, uint64_t gpa, int fd, uint64_t
 	uint64_t span = (len + 4095) & ~4095ull;
 	void *at = guest_memory_ptr(m, gpa, span);
 
+	if (m->huge)
+		return kerr_set(err, EINVAL, "mapping a file into guest RAM on 2 MiB pages");
 	if ((gpa & 4095) || !at || len == 0)
 		return kerr_set(err, EINVAL, "mapping %llu bytes at 0x%llx: not page aligned or not in RAM",
 				(unsigned long long)len, (unsigned long long)gpa);

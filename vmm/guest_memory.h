@@ -3,6 +3,7 @@
 #ifndef KTSTR_VMM_GUEST_MEMORY_H
 #define KTSTR_VMM_GUEST_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipc/err.h"
@@ -12,6 +13,7 @@
 #define GUEST_MEMORY_MIN_MIB  64
 #define GUEST_MEMORY_MAX_MIB  1048576u   /* 1 TiB */
 #define GUEST_MAX_REGIONS     2
+#define GUEST_HUGE_PAGE       (2ull << 20)
 
 struct guest_region {
 	uint64_t gpa;     /* guest physical start */
@@ -25,9 +27,13 @@ struct guest_memory {
 	uint64_t size;
 	struct guest_region regions[GUEST_MAX_REGIONS];
 	unsigned nregions;
+	bool huge;        /* on 2 MiB pages (hugetlbfs): no file can be mapped over part of it */
 };
 
 int guest_memory_create(struct guest_memory *m, uint64_t size, struct kerr *err);
+/* The same on 2 MiB pages taken from the host's pool at once (--performance); size must be a
+ * multiple of 2 MiB. Fails (ENOMEM) when the pool is short. */
+int guest_memory_create_huge(struct guest_memory *m, uint64_t size, struct kerr *err);
 void guest_memory_destroy(struct guest_memory *m);
 
 /* The host address of [gpa, gpa+len) when it lies inside one region, else NULL. */

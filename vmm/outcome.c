@@ -283,6 +283,7 @@ static void write_body(FILE *f, const struct outcome *o)
 		fprintf(f, ",\n  \"initramfs\": { \"cache_hit\": %s, \"bytes\": %llu }",
 			o->initramfs_cache_hit ? "true" : "false", (unsigned long long)o->initramfs_bytes);
 	write_device_faults(f, o);
+	perf_write_json(f, &o->performance);
 	if (o->console_log_file)
 		fprintf(f, ",\n  \"console_log\": { \"bytes\": %llu, \"limit_bytes\": %llu, "
 			"\"truncated\": %s }", (unsigned long long)o->console_log_bytes,

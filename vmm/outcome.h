@@ -11,10 +11,11 @@
 #include "ipc/ipc.h"
 #include "vmm/devhost/devhost.h"
 #include "vmm/frames.h"
+#include "vmm/perf_report.h"
 
 /* Exit statuses of ktstr-vmm besides the payload's own (documented in --help and README). */
 #define VMM_EXIT_USAGE      2
-#define VMM_EXIT_BUSY       117        /* skipped: resources busy (--cpu-cap) */
+#define VMM_EXIT_BUSY       117        /* skipped: resources busy (--cpu-cap, --performance) */
 #define VMM_EXIT_SCHEDULER_DIED 118    /* /scheduler ended while the payload ran (SCDX) */
 #define VMM_EXIT_HOST_UNSUITABLE 119   /* no KVM here that boots a stock kernel (--check-host) */
 #define VMM_EXIT_HOST_ERROR 120
@@ -57,7 +58,8 @@ struct outcome {
 	double ms_init_to_end;         /* /init start -> end; < 0: never seen */
 	bool built_initramfs;          /* ktstr-vmm made the initramfs (no --initrd) */
 	bool resources_busy;           /* skipped before building: too few host CPUs free */
-	char host_cpus[1024];          /* --cpu-cap: the host CPUs the run had, a cpulist; "" none */
+	char host_cpus[1024];          /* --cpu-cap/--performance: the host CPUs the run had, a cpulist; "" none */
+	struct perf_report performance;   /* what --performance set, and what the host refused */
 	bool host_unsuitable;          /* refused before building: the KVM here boots no stock kernel */
 	bool initramfs_cache_hit;
 	double ms_initramfs;           /* finding or building it (part of start_to_first_run) */

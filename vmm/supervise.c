@@ -250,6 +250,8 @@ int supervise_run(struct vm *vm, struct outcome *o, struct kerr *err)
 		stop_vcpus(vm);
 		return r;
 	}
+	performance_note_vcpus(&vm->perf, vm->vcpus, vm->nvcpus, &o->performance);
+	perf_print_refusals(&o->performance, stderr);
 	while (atomic_load(&vm->end_reason) == VM_END_NONE)
 		watch_once(vm, &w, o);
 	stop_vcpus(vm);

@@ -2,7 +2,9 @@
 #include "vmm/vcpu.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -12,6 +14,7 @@
 #include "vmm/firmware/cpuid.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
+#define VCPU_FIFO_PRIORITY 1   /* the lowest: above every SCHED_OTHER thread, below the kernel's */
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MISC_ENABLE_FAST_STRING 0x1
 #define APIC_LVT0 0x350
@@ -76,6 +79,7 @@ int vcpu_create(struct vcpu *v, const struct vcpu_env *env, const struct kvm_vm 
 	void *run;
 
 	memset(v, 0, sizeof(*v));
+	v->host_cpu = -1;
 	v->env = env;
 	v->index = index;
 	v->apic_id = apic_id;
@@ -110,13 +114,44 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+static int start_thread(struct vcpu *v, bool fifo)
+{
+	struct sched_param prio = { .sched_priority = VCPU_FIFO_PRIORITY };
+	pthread_attr_t attr;
+	cpu_set_t cpu;
+	int r;
+
+	if ((r = pthread_attr_init(&attr)) != 0)
+		return r;
+	CPU_ZERO(&cpu);
+	if (v->host_cpu >= 0) {
+		CPU_SET(v->host_cpu, &cpu);
+		r = pthread_attr_setaffinity_np(&attr, sizeof(cpu), &cpu);
+	}
+	if (r == 0 && fifo && (r = pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED)) == 0 &&
+	    (r = pthread_attr_setschedpolicy(&attr, SCHED_FIFO)) == 0)
+		r = pthread_attr_setschedparam(&attr, &prio);
+	if (r == 0)
+		r = pthread_create(&v->thread, &attr, vcpu_thread, v);
+	pthread_attr_destroy(&attr);
+	return r;
+}
+
 int vcpu_start(struct vcpu *v, struct kerr *err)
 {
-	int r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	int r = start_thread(v, v->fifo);
+	char name[16];
 
+	if (r == EPERM && v->fifo) {
+		v->fifo_err = r;
+		r = start_thread(v, false);
+	}
 	if (r != 0)
-		return kerr_errno(err, r, "start the thread of vCPU %u", v->index);
+		return kerr_errno(err, r, "start the thread of vCPU %u%s", v->index,
+				  v->host_cpu >= 0 ? " on its host CPU" : "");
 	v->started = true;
+	snprintf(name, sizeof(name), "vcpu%u", v->index);   /* what top -H and /proc show */
+	pthread_setname_np(v->thread, name);
 	return 0;
 }
 

@@ -39,6 +39,9 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool started;
+	int host_cpu;         /* the host CPU its thread runs on; -1: wherever the process may */
+	bool fifo;            /* ask for SCHED_FIFO (--performance) */
+	int fifo_err;         /* why SCHED_FIFO was refused (the thread runs without); 0: it was not */
 };
 
 /* The signal that kicks a vCPU thread out of KVM_RUN; installed once by vcpu_signals_init. */
@@ -46,6 +49,8 @@ int vcpu_signals_init(struct kerr *err);
 
 int vcpu_create(struct vcpu *v, const struct vcpu_env *env, const struct kvm_vm *kvm,
 		const struct topology *topo, unsigned index, uint32_t apic_id, struct kerr *err);
+/* Starts its thread on v->host_cpu with SCHED_FIFO if v->fifo; when the host refuses the
+ * policy, without it (v->fifo_err says why). */
 int vcpu_start(struct vcpu *v, struct kerr *err);
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);

@@ -93,7 +93,7 @@ static int kernel_args(struct vm *vm, char *cmdline, size_t size, struct acpi_vi
 	char append[BOOT_CMDLINE_MAX], devices[512] = "";
 	const char *user = vm->cfg->append;
 	/* A built initramfs is mapped from the cache: its pages must never become RAM. */
-	const char *retain = vm->cfg->initrd ? "" : "retain_initrd";
+	const char *retain = vm->cfg->initrd || vm->mem.huge ? "" : "retain_initrd";
 
 	*n_virtio = vm_virtio_acpi(vm, virtio, ACPI_MAX_VIRTIO);
 	if (vm->cfg->virtio_cmdline && *n_virtio) {
@@ -128,7 +128,7 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_fd = vm->initrd.fd,
 				       .initrd_size = vm->initrd.size, .cmdline = cmdline,
 				       .initrd_name = vm->cfg->initrd ? vm->cfg->initrd : "the initramfs",
-				       .initrd_map = !vm->cfg->initrd };
+				       .initrd_map = !vm->cfg->initrd && !vm->mem.huge };
 	int r;
 
 	if ((r = kernel_args(vm, cmdline, sizeof(cmdline), virtio, &acfg.n_virtio, err)) < 0 ||
@@ -151,7 +151,10 @@ static int map_memory(struct vm *vm, struct kerr *err)
 	for (unsigned i = 0; i < vm->n_mem_ranges; i++)
 		slots[i] = (struct guest_region){ vm->mem_ranges[i].gpa, vm->mem_ranges[i].size,
 						  vm->mem_ranges[i].offset };
-	return kvm_vm_map_memory(&vm->kvm, &vm->mem, slots, vm->n_mem_ranges, err);
+	if ((r = kvm_vm_map_memory(&vm->kvm, &vm->mem, slots, vm->n_mem_ranges, err)) < 0)
+		return r;
+	return performance_bind_memory(&vm->perf, &vm->mem, vm->mem_ranges, vm->n_mem_ranges,
+				       vm->perf.report, err);
 }
 
 static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct kerr *err)
@@ -169,6 +172,7 @@ static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct
 					vm->kvm.max_vcpu_id);
 		if ((r = vcpu_create(&vm->vcpus[i], &vm->vcpu_env, &vm->kvm, &vm->topo, i, apic_id, err)) < 0)
 			return r;
+		performance_vcpu(&vm->perf, i, &vm->vcpus[i]);
 	}
 	return long_mode_enter(vm->vcpus[0].fd, entry->rip, entry->zero_page, err);
 }
@@ -178,9 +182,12 @@ static int build(struct vm *vm, struct kerr *err)
 	struct bzimage_entry entry;
 	int r;
 
-	if ((r = guest_memory_create(&vm->mem, vm->cfg->memory_mib << 20, err)) < 0 ||
-	    (r = kvm_vm_create(&vm->kvm, err)) < 0 ||
-	    (r = start_serial(vm, err)) < 0 ||
+	if ((r = performance_create_memory(&vm->perf, vm->cfg, &vm->mem, vm->perf.report, err)) < 0 ||
+	    (r = kvm_vm_create(&vm->kvm, err)) < 0)
+		return r;
+	/* before any vCPU exists: KVM takes these only then */
+	performance_kvm(&vm->perf, &vm->kvm, topology_cpus(&vm->topo), vm->perf.report);
+	if ((r = start_serial(vm, err)) < 0 ||
 	    (r = vm_virtio_spawn(vm, err)) < 0 ||
 	    (r = map_memory(vm, err)) < 0 ||
 	    (r = load_guest(vm, &entry, err)) < 0 ||
@@ -293,6 +300,7 @@ static void vm_init(struct vm *vm, const struct vmm_config *cfg)
 		vm->disks[i].fd = -1;
 	vm->stats_fd = vm->console_log_fd = -1;
 	vm->initrd.fd = -1;
+	performance_init(&vm->perf);
 	vm_virtio_init(vm);
 	vm->topo = cfg->topo;
 	vm->vcpu_env = (struct vcpu_env){ .pio = &vm->pio, .mmio = &vm->mmio, .mem = &vm->mem,
@@ -326,6 +334,7 @@ static void vm_destroy(struct vm *vm)
 		close(vm->work_event);
 	pthread_mutex_destroy(&vm->end_lock);
 	cpu_cap_drop(vm->cpus);
+	performance_release(&vm->perf);
 }
 
 static double ms_between(const struct timespec *t0, const struct timespec *t1)
@@ -389,6 +398,8 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 	/* Before anything starts: every thread and process after this inherits the CPUs. */
 	if (r == 0)
 		r = cpu_cap_take(cfg, &vm->cpus, outcome, err);
+	if (r == 0)
+		r = performance_place(cfg, &vm->perf, outcome, err);
 	if (r == 0)
 		r = open_initrd(vm, err);
 	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {

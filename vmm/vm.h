@@ -14,6 +14,7 @@
 #include "vmm/devices/io_bus.h"
 #include "vmm/kvm.h"
 #include "vmm/outcome.h"
+#include "vmm/performance.h"
 #include "vmm/devhost/serial_host.h"
 #include "vmm/boot/initramfs.h"
 #include "vmm/firmware/topology.h"
@@ -34,6 +35,7 @@ struct vm {
 	struct i8042 kbd;              /* the reset line */
 	struct vm_virtio virtio[VM_VIRTIO_SLOTS];
 	struct host_reservation *cpus; /* --cpu-cap's host CPUs, held until the end; NULL: none */
+	struct performance perf;       /* --performance's LLCs and placement, held until the end */
 	struct vm_disk disks[DISK_MAX];   /* --disk, opened before anything else; fd -1: none */
 	int stats_fd;                  /* --stats-socket, connected before anything else */
 	int console_log_fd;            /* --console-log or stderr: serial and console write it */

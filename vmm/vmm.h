@@ -8,6 +8,9 @@
  *   vcpu.c, vcpu_exit.c  vCPU threads and their exits (to the buses, or the VM's end),
  *                        vcpu_fault.c saying what KVM reported when it gave up
  *   kvm.c, guest_memory.c  the KVM VM (irqchip, PIT, memory slots) and guest RAM (a memfd)
+ *   performance.c, performance_memory.c  --performance: placement on whole host LLCs, vCPU
+ *                        threads pinned at SCHED_FIFO, huge pages, mbind and prefault, KVM's
+ *                        exits, halt polling and hints; perf_report.c what was applied
  *
  *   boot/      what is loaded before the first instruction: the bzImage and boot_params,
  *              the kernel command line, the initramfs (opened, or built through initgen),
@@ -21,8 +24,8 @@
  *              talking to them (devhost.c), a virtio device's eventfds and registers
  *              (virtio_host.c), the COM rings to the serial device (serial_host.c)
  *   host/      --check-host: whether this host's KVM can boot a stock kernel; the host's
- *              CPUs (host_topology.c) and reserving them for a run (host_reserve.c,
- *              which cpu_cap.c uses for --cpu-cap)
+ *              CPUs (host_topology.c), reserving them for a run (host_reserve.c, which
+ *              cpu_cap.c uses for --cpu-cap) and placing a VM on them (host_placement.c)
  *
  * Nothing in a folder knows struct vm (vcpu.c neither: it sees a struct vcpu_env);
  * devices/ and firmware/ know nothing of the command line or of device processes; only

@@ -498,6 +498,88 @@ initgen_scenarios() {
 	unset XDG_CACHE_HOME
 }
 
+# The running ktstr-vmm's vCPU 0 thread and main thread, seen from the L1: "vcpu0 POLICY CPUS"
+# and "main CPUS" (POLICY from /proc/PID/task/TID/stat, 1 = SCHED_FIFO; CPUS its allowed
+# list), polled until the thread shows (up to 30 s).
+watch_threads() {
+	tries=0
+	while [ "$tries" -lt 300 ]; do
+		# no fork per process (read is built in): with --performance the L1 has one CPU left
+		for d in /proc/[0-9]*; do
+			comm=
+			read -r comm < "$d/comm" 2>/dev/null
+			[ "$comm" = ktstr-vmm ] || continue
+			for t in "$d"/task/*; do
+				comm=
+				read -r comm < "$t/comm" 2>/dev/null
+				[ "$comm" = vcpu0 ] || continue
+				policy=$(sed 's/.*) //' "$t/stat" | awk '{ print $39 }')
+				echo "vcpu0 $policy $(awk '/^Cpus_allowed_list/ { print $2 }' "$t/status")"
+				echo "main $(awk '/^Cpus_allowed_list/ { print $2 }' "$d/status")"
+				return 0
+			done
+		done
+		sleep 0.1
+		tries=$((tries + 1))
+	done
+	return 1
+}
+thread_is() { # thread_is FILE NAME POLICY: the thread ran with that policy
+	awk -v n="$2" -v p="$3" '$1 == n && $2 == p { f = 1 } END { exit !f }' "$1"
+}
+# --performance: vCPU 0 alone on one host CPU, the one the results name; vmm on another.
+perf_pinned() {
+	vcpu=$(awk '$1 == "vcpu0" { print $3 }' "$1") main=$(awk '$1 == "main" { print $2 }' "$1")
+	echo "# perf: vcpu0 on CPU ${vcpu:-?}, vmm's main thread on ${main:-?}"
+	case $vcpu$main in ''|*[!0-9]*) return 1 ;; esac
+	[ "$vcpu" != "$main" ] && json_says performance.settings.placement.detail "host CPU $vcpu,"
+}
+# Without it: vCPU 0 may run wherever vmm may.
+perf_unpinned() {
+	vcpu=$(awk '$1 == "vcpu0" { print $3 }' "$1") main=$(awk '$1 == "main" { print $2 }' "$1")
+	[ -n "$vcpu" ] && [ "$vcpu" = "$main" ]
+}
+# A setting --performance applied; one that needs privileges may be refused without them.
+perf_applied() {
+	case $1 in
+	hugepages|sched_fifo) [ "$(id -u)" = 0 ] || { jget "performance.settings.$1.detail" >/dev/null; return; } ;;
+	esac
+	json_is "performance.settings.$1.applied" true
+}
+perf_scenarios() {
+	level=$1   # the threads files are not named $out.*: run_vmm clears those
+	KTSTR_LOCK_DIR=$work/locks
+	export KTSTR_LOCK_DIR
+	pool=$(cat /proc/sys/vm/nr_hugepages)
+	[ "$(id -u)" = 0 ] && echo $((pool + 128)) > /proc/sys/vm/nr_hugepages   # the guest's 256 MiB
+	watch_threads > "$work/threads-perf-$level" &
+	watcher=$!
+	boot perf "$level" --performance --cpus 1 --memory 256 -- /e2e/perf.sh 5
+	wait "$watcher"
+	[ "$(id -u)" = 0 ] && echo "$pool" > /proc/sys/vm/nr_hugepages
+	unset KTSTR_LOCK_DIR
+	check "$level: perf: --performance boots and exits 0 (status $status)" status_is 0
+	for s in placement service_cpu hugepages mbind prefault sched_fifo disable_exits realtime_hint halt_poll; do
+		check "$level: perf: $s applied" perf_applied "$s"
+	done
+	check "$level: perf: the guest idles in cpuidle-haltpoll (the realtime hint)" result_is cpuidle_driver haltpoll
+	check "$level: perf: L1 sees vCPU 0's thread at SCHED_FIFO" thread_is "$work/threads-perf-$level" vcpu0 1
+	check "$level: perf: ... on its own host CPU, vmm's threads on another" perf_pinned "$work/threads-perf-$level"
+
+	watch_threads > "$work/threads-default-$level" &
+	watcher=$!
+	boot perf-default "$level" --cpus 1 --memory 256 -- /e2e/perf.sh 3
+	wait "$watcher"
+	check "$level: perf: by default it exits 0 too (status $status)" status_is 0
+	driver=$(result cpuidle_driver)
+	echo "# perf-default/$level: cpuidle driver ${driver:-?}"
+	check "$level: perf: by default the guest has no haltpoll" [ "${driver:-haltpoll}" != haltpoll ]
+	check "$level: perf: ... vCPU 0's thread is SCHED_OTHER" thread_is "$work/threads-default-$level" vcpu0 0
+	check "$level: perf: ... and may run wherever vmm may" perf_unpinned "$work/threads-default-$level"
+	check "$level: perf: ... and --results has no performance block" no_performance_block
+}
+no_performance_block() { [ -s "$out.json" ] && [ -z "$(jget performance.requested 2>/dev/null)" ]; }
+
 one_host_cpu() {
 	v=$(jget host_cpus) || return 1
 	case $v in ''|*[!0-9]*) return 1 ;; esac
@@ -546,7 +628,7 @@ scenarios() {
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
 	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios hostile_scenarios \
-		    topo_scenarios mp_scenarios scx_scenarios sandbox_checks; do
+		    topo_scenarios mp_scenarios scx_scenarios perf_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }

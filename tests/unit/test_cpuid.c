@@ -50,6 +50,28 @@ static struct kvm_cpuid2 *supported_table(uint32_t max_leaf)
 	return c;
 }
 
+/* --performance's hint goes into the KVM features leaf, and only there; no leaf, no hint. */
+static void test_realtime_hint(void **state)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + 2 * sizeof(struct kvm_cpuid_entry2));
+	struct topology t = { .llcs = 1, .cores_per_llc = 1, .threads_per_core = 1 };
+	struct kvm_cpuid2 *built;
+
+	(void)state;
+	assert_non_null(c);
+	c->nent = 1;
+	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd };
+	assert_false(cpuid_set_realtime_hint(c));
+	c->entries[c->nent++] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = 0x7ff, .edx = 0 };
+	assert_true(cpuid_set_realtime_hint(c));
+	assert_int_equal(leaf(c, 0x40000001, 0)->edx, 1);
+	assert_int_equal(leaf(c, 0x40000001, 0)->eax, 0x7ff);   /* the features stay */
+	built = cpuid_build(c, &t, 0);   /* every vCPU's table starts from the changed one */
+	assert_int_equal(leaf(built, 0x40000001, 0)->edx, 1);
+	free(built);
+	free(c);
+}
+
 static void test_apic_id_packing(void **state)
 {
 	struct topology t = { .llcs = 2, .cores_per_llc = 3, .threads_per_core = 2 };
@@ -221,6 +243,7 @@ int main(void)
 		cmocka_unit_test(test_cache_leaves),
 		cmocka_unit_test(test_amd_topoext),
 		cmocka_unit_test(test_every_cpu),
+		cmocka_unit_test(test_realtime_hint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,26 @@ static void test_whole_llcs_exclusive(void **state)
 	assert_int_equal(a.cpu[1], 2);
 }
 
+/* --performance's LLCs: only those big enough for a virtual LLC count, free or not. */
+static void test_llcs_of_a_size(void **state)
+{
+	struct kerr err = { 0 };
+
+	(void)state;
+	topo.cpu[4] = (struct host_cpu){ .id = 8, .llc = 1 };   /* LLC 1: CPUs 4 6 8 */
+	topo.ncpus = 5;
+	topo.llc[1].ncpus = 3;
+	assert_int_equal(host_reserve_llcs_wait(dir, &topo, 2, 3, 0, &a, &err), -ERANGE);
+	assert_non_null(strstr(err.msg, "2 whole LLCs asked for; this host has 1 usable"));
+	assert_int_equal(host_reserve_llcs_wait(dir, &topo, 1, 3, 0, &a, &err), 0);
+	assert_int_equal(a.ncpus, 3);      /* LLC 1, though LLC 0 was free and first */
+	assert_int_equal(a.cpu[0], 4);
+	assert_int_equal(a.cpu[2], 8);
+	assert_int_equal(host_reserve_llcs_wait(dir, &topo, 1, 3, 0, &b, &err), -EBUSY);
+	assert_int_equal(host_reserve_llcs_wait(dir, &topo, 1, 2, 0, &b, &err), 0);
+	assert_int_equal(b.cpu[0], 0);
+}
+
 /* The kernel drops a dead process's locks: a run killed with SIGKILL frees its CPUs. */
 static void test_locks_die_with_the_process(void **state)
 {
@@ -163,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_shared_runs_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_whole_llcs_exclusive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_llcs_of_a_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_die_with_the_process, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_for_cpus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),

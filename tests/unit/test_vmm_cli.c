@@ -325,6 +325,45 @@ static void test_cpu_cap_busy(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* --performance on this very host: never with --cpu-cap; a VM this host could never hold is
+ * an error that says why; every LLC held elsewhere makes it "resources busy" (117). */
+static void test_performance_busy(void **state)
+{
+	static struct run r;
+	static struct host_topology t;
+	static struct host_reservation held;
+	char dir[] = "/tmp/ktstr-cli-locks-XXXXXX", kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", cmd[64];
+	struct kerr err = { 0 };
+	int kfd = mkstemp(kernel);
+
+	(void)state;
+	assert_true(kfd >= 0);
+	assert_non_null(mkdtemp(dir));
+	setenv("KTSTR_LOCK_DIR", dir, 1);
+	run_vmm(&r, "--kernel", kernel, "--performance", "--cpu-cap", "1", "--", "true", NULL);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "--cpu-cap 1 with --performance"));
+	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--performance", "--topology", "1,64,1,1",
+		"--", "true", NULL);
+	assert_int_not_equal(r.status, 117);
+	if (!strstr(r.err, "--performance puts each of the VM's 64 LLCs (1 vCPUs each) on a whole host LLC"))
+		fail_msg("stderr: %s", r.err);
+	assert_int_equal(host_topology_read("/", &t, &err), 0);
+	assert_int_equal(host_reserve(dir, &t, t.nllcs, HOST_RESERVE_WHOLE_LLCS, &held, &err), 0);
+	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--performance", "--wait-for-cpus", "1",
+		"--", "true", NULL);
+	assert_int_equal(r.status, 117);
+	if (!strstr(r.err, "skipped: --performance: ") || !strstr(r.err, "resources busy: 0 of the 1 whole LLCs") ||
+	    !strstr(r.err, "after waiting 1 s"))
+		fail_msg("stderr: %s", r.err);
+	host_release(&held);
+	unsetenv("KTSTR_LOCK_DIR");
+	close(kfd);
+	unlink(kernel);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* --check-host on this very host: a verdict line, and the exit status agrees with it (0 for
  * a native boot, 119 otherwise), in text and in JSON. */
 static void test_check_host(void **state)
@@ -382,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_missing_files_named),
 		cmocka_unit_test(test_kernel_names),
 		cmocka_unit_test(test_cpu_cap_busy),
+		cmocka_unit_test(test_performance_busy),
 		cmocka_unit_test(test_bad_disks_named),
 		cmocka_unit_test(test_check_host),
 		cmocka_unit_test(test_unbootable_host_refused),

@@ -13,6 +13,8 @@
 #define ECX_TOPOEXT    (1u << 22)   /* 0x80000001 */
 #define LEVEL_TYPE_SMT  1u
 #define LEVEL_TYPE_CORE 2u
+#define KVM_CPUID_FEATURES_LEAF 0x40000001u   /* KVM_CPUID_FEATURES in the kernel's kvm_para.h */
+#define KVM_HINTS_REALTIME_BIT  (1u << 0)
 
 static struct kvm_cpuid_entry2 *find_leaf(struct kvm_cpuid2 *c, uint32_t fn, uint32_t idx)
 {
@@ -210,4 +212,14 @@ int cpuid_setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *supported, const stru
 		r = kerr_errno(err, errno, "KVM_SET_CPUID2 for APIC ID %u", apic_id);
 	free(c);
 	return r;
+}
+
+bool cpuid_set_realtime_hint(struct kvm_cpuid2 *c)
+{
+	struct kvm_cpuid_entry2 *e = find_leaf(c, KVM_CPUID_FEATURES_LEAF, 0);
+
+	if (!e)
+		return false;
+	e->edx |= KVM_HINTS_REALTIME_BIT;
+	return true;
 }

@@ -4,6 +4,7 @@
 #define KTSTR_VMM_CPUID_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ipc/err.h"
@@ -16,5 +17,9 @@ int cpuid_setup_vcpu(int vcpu_fd, const struct kvm_cpuid2 *supported, const stru
 /* The same table without applying it (for tests). Returns a malloc'd table. */
 struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported, const struct topology *t,
 			       uint32_t apic_id);
+
+/* Sets KVM_HINTS_REALTIME (EDX bit 0 of the KVM features leaf, 0x40000001): "vCPUs are never
+ * preempted for long". False when the table has no such leaf. */
+bool cpuid_set_realtime_hint(struct kvm_cpuid2 *c);
 
 #endif

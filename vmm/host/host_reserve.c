@@ -101,12 +101,13 @@ static int take_shared(const char *dir, const struct host_topology *t, unsigned 
 	return 0;
 }
 
-static int take_llcs(const char *dir, const struct host_topology *t, unsigned want,
+/* Whole LLCs of at least min_cpus usable CPUs, the first free ones. */
+static int take_llcs(const char *dir, const struct host_topology *t, unsigned want, unsigned min_cpus,
 		     struct host_reservation *res, unsigned *got, struct kerr *err)
 {
 	*got = 0;
 	for (unsigned l = 0; l < t->nllcs && *got < want; l++) {
-		int r = hold_llc(dir, t, l, res, err);
+		int r = t->llc[l].ncpus >= min_cpus ? hold_llc(dir, t, l, res, err) : -EBUSY;
 
 		if (r < 0 && r != -EBUSY)
 			return r;
@@ -115,15 +116,23 @@ static int take_llcs(const char *dir, const struct host_topology *t, unsigned wa
 	return 0;
 }
 
-int host_reserve(const char *lock_dir, const struct host_topology *t, unsigned want,
-		 enum host_reserve_mode mode, struct host_reservation *res, struct kerr *err)
+static unsigned llcs_of_size(const struct host_topology *t, unsigned min_cpus)
 {
-	unsigned have = t->ncpus, got = 0;
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < t->nllcs; l++)
+		n += t->llc[l].ncpus >= min_cpus;
+	return n;
+}
+
+static int reserve(const char *lock_dir, const struct host_topology *t, unsigned want,
+		   enum host_reserve_mode mode, unsigned min_cpus, struct host_reservation *res,
+		   struct kerr *err)
+{
+	unsigned have = mode == HOST_RESERVE_SHARED ? t->ncpus : llcs_of_size(t, min_cpus), got = 0;
 	int r;
 
 	res->ncpus = 0;
-	if (mode == HOST_RESERVE_WHOLE_LLCS)
-		have = t->nllcs;
 	if (want == 0 || want > have)
 		return kerr_set(err, ERANGE, "%u %s asked for; this host has %u usable", want,
 				mode == HOST_RESERVE_SHARED ? "CPUs" : "whole LLCs", have);
@@ -132,7 +141,7 @@ int host_reserve(const char *lock_dir, const struct host_topology *t, unsigned w
 	if (mode == HOST_RESERVE_SHARED)
 		r = take_shared(lock_dir, t, want, res, err), got = res->ncpus;
 	else
-		r = take_llcs(lock_dir, t, want, res, &got, err);
+		r = take_llcs(lock_dir, t, want, min_cpus, res, &got, err);
 	if (r == 0 && got == want)
 		return 0;
 	host_release(res);
@@ -143,15 +152,21 @@ int host_reserve(const char *lock_dir, const struct host_topology *t, unsigned w
 			mode == HOST_RESERVE_SHARED ? "CPUs" : "whole LLCs", lock_dir);
 }
 
-int host_reserve_wait(const char *lock_dir, const struct host_topology *t, unsigned want,
-		      enum host_reserve_mode mode, unsigned wait_s, struct host_reservation *res,
-		      struct kerr *err)
+int host_reserve(const char *lock_dir, const struct host_topology *t, unsigned want,
+		 enum host_reserve_mode mode, struct host_reservation *res, struct kerr *err)
+{
+	return reserve(lock_dir, t, want, mode, 1, res, err);
+}
+
+static int reserve_wait(const char *lock_dir, const struct host_topology *t, unsigned want,
+			enum host_reserve_mode mode, unsigned min_cpus, unsigned wait_s,
+			struct host_reservation *res, struct kerr *err)
 {
 	struct timespec tick = { 0, RETRY_MS * 1000000L };
 	unsigned long waited_ms = 0;
 	int r;
 
-	while ((r = host_reserve(lock_dir, t, want, mode, res, err)) == -EBUSY &&
+	while ((r = reserve(lock_dir, t, want, mode, min_cpus, res, err)) == -EBUSY &&
 	       waited_ms < (unsigned long)wait_s * 1000) {
 		nanosleep(&tick, NULL);
 		waited_ms += RETRY_MS;
@@ -159,6 +174,20 @@ int host_reserve_wait(const char *lock_dir, const struct host_topology *t, unsig
 	if (r == -EBUSY && wait_s)
 		kerr_wrap(err, "after waiting %u s", wait_s);
 	return r;
+}
+
+int host_reserve_wait(const char *lock_dir, const struct host_topology *t, unsigned want,
+		      enum host_reserve_mode mode, unsigned wait_s, struct host_reservation *res,
+		      struct kerr *err)
+{
+	return reserve_wait(lock_dir, t, want, mode, 1, wait_s, res, err);
+}
+
+int host_reserve_llcs_wait(const char *lock_dir, const struct host_topology *t, unsigned want,
+			   unsigned min_cpus, unsigned wait_s, struct host_reservation *res,
+			   struct kerr *err)
+{
+	return reserve_wait(lock_dir, t, want, HOST_RESERVE_WHOLE_LLCS, min_cpus, wait_s, res, err);
 }
 
 void host_release(struct host_reservation *res)

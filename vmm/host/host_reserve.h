@@ -32,6 +32,12 @@ int host_reserve_wait(const char *lock_dir, const struct host_topology *t, unsig
 		      enum host_reserve_mode mode, unsigned wait_s, struct host_reservation *res,
 		      struct kerr *err);
 
+/* `want` whole LLCs of at least min_cpus usable CPUs each, exclusively, waiting as above:
+ * --performance's, one host LLC per virtual LLC. */
+int host_reserve_llcs_wait(const char *lock_dir, const struct host_topology *t, unsigned want,
+			   unsigned min_cpus, unsigned wait_s, struct host_reservation *res,
+			   struct kerr *err);
+
 void host_release(struct host_reservation *res);
 
 #endif
