@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo bench bench-boot bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
+.PHONY: all demo bench bench-boot bench-host bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
 all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
@@ -201,13 +201,19 @@ INITRD_SHARE_BENCH := $(O)/tests/bench_initrd_share
 $(INITRD_SHARE_BENCH): $(O)/obj/tests/bench/bench_initrd_share.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
-bench: bench-boot bench-blk-harness bench-blk-guest bench-initramfs
+bench: bench-boot bench-host bench-blk-harness bench-blk-guest bench-initramfs
 bench-boot: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)
 bench-blk-harness: all $(BLK_HARNESS_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(BLK_HARNESS_BENCH) | sed -n '/^{$$/,/^}$$/p'
 bench-blk-guest: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/blk-bench.sh $(O)
+TINY_KERNEL := $(O)/tests/tiny-kernel
+$(TINY_KERNEL): tests/bench/tiny_kernel.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+bench-host: all $(TINY_KERNEL) $(JSON_GET)
+	@tests/bench/host-bench.sh $(O) $(BENCH_RUNS)
 bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRAMFS_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRD_SHARE_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
@@ -215,7 +221,7 @@ bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 # In check: json-get on tricky documents, and the README's stable figures as thresholds.
 test-json-get: $(JSON_GET)
 	tests/e2e/test_json_get.sh $(JSON_GET)
-check-figures: all $(INITRD_SHARE_BENCH) $(JSON_GET)
+check-figures: all $(INITRD_SHARE_BENCH) $(JSON_GET) $(TINY_KERNEL)
 	tests/bench/figures.sh $(O)
 
 check:

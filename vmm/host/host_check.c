@@ -197,7 +197,7 @@ static void check_hugepages(const struct host_env *env, struct host_report *r)
 	    (mode = strchr(thp, '[')) && (end = strchr(mode, ']')))
 		*end = '\0';
 	host_add(r, "hugepages", HOST_OK, "2 MiB pages: %s free of %s; transparent hugepages: %s "
-		 "(guest RAM is ordinary shared memory: ktstr-vmm asks for neither yet)", free_pages,
+		 "(--performance puts guest RAM on 2 MiB pages when enough are free)", free_pages,
 		 total, mode ? mode + 1 : "unknown");
 }
 
