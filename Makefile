@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo bench bench-boot bench-host bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
+.PHONY: all demo bench bench-boot bench-host bench-peers bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
 all: $(VMM) $(DEVPROC) $(GUEST_INIT)
 
 V ?= 0
@@ -214,6 +214,9 @@ $(TINY_KERNEL): tests/bench/tiny_kernel.c
 	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
 bench-host: all $(TINY_KERNEL) $(JSON_GET)
 	@tests/bench/host-bench.sh $(O) $(BENCH_RUNS)
+PEER_ROUNDS ?= 9
+bench-peers: all $(NESTED_TOOLS)
+	@tests/bench/peers-bench.sh $(O) $(PEER_ROUNDS)
 bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRAMFS_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
 	@KTSTR_BUILD=$(abspath $(O)) $(INITRD_SHARE_BENCH) "$$(scripts/fetch-kernel)/vmlinuz" 2>/dev/null
