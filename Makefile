@@ -26,6 +26,7 @@ POLICY_SRC  := $(wildcard policy/*.c)
 DEVPROC_SRC := $(filter-out devproc/main.c,$(wildcard devproc/*.c))
 VMM_SRC     := $(filter-out vmm/main.c,$(wildcard vmm/*.c vmm/*/*.c))
 INITGEN_SRC := $(wildcard initgen/*.c)
+RUNNER_SRC  := $(filter-out runner/main.c,$(wildcard runner/*.c))
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 
@@ -35,6 +36,8 @@ LIBDEVPROC := $(O)/libdevproc.a
 LIBVMM     := $(O)/libvmm.a
 LIBINITGEN := $(O)/libinitgen.a
 LIBKTSTR   := $(O)/libktstr.a
+LIBRUNNER  := $(O)/librunner.a
+RUNNER     := $(O)/ktstr-run
 VMM        := $(O)/ktstr-vmm
 DEVPROC    := $(O)/ktstr-devproc
 GUEST_INIT := $(O)/ktstr-init
@@ -43,8 +46,8 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test_
               $(patsubst tests/harness/%.c,$(O)/tests/%,$(wildcard tests/harness/test_*.c))
 PROBE      := $(O)/tests/sandbox_probe
 
-.PHONY: all demo bench bench-boot bench-host bench-peers bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
-all: $(VMM) $(DEVPROC) $(GUEST_INIT)
+.PHONY: test-runner all demo bench bench-boot bench-host bench-peers bench-blk-harness bench-blk-guest bench-initramfs check unit-tests run-unit test-json-get check-figures e2e lint fuzz run-fuzz clean
+all: $(VMM) $(DEVPROC) $(GUEST_INIT) $(RUNNER)
 
 V ?= 0
 ifeq ($(V),0)
@@ -67,6 +70,8 @@ $(LIBVMM): $(call obj,$(VMM_SRC))
 	$(AR) rcs $@ $^
 $(LIBINITGEN): $(call obj,$(INITGEN_SRC))
 	$(AR) rcs $@ $^
+$(LIBRUNNER): $(call obj,$(RUNNER_SRC))
+	$(AR) rcs $@ $^
 # The guest library payloads link (guest/ktstr.h); the host tests link it to check the format.
 $(LIBKTSTR): $(O)/obj/guest/ktstr.o
 	$(AR) rcs $@ $^
@@ -74,6 +79,9 @@ $(LIBKTSTR): $(O)/obj/guest/ktstr.o
 $(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lelf -lz
 $(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+# ktstr-run parses each test's options with ktstr-vmm's own parser (libvmm's cli.c).
+$(RUNNER): $(O)/obj/runner/main.o $(LIBRUNNER) $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
 
 # The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
@@ -123,7 +131,7 @@ $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
 	$(CC) -std=gnu11 -D_GNU_SOURCE -I. -O2 -static -pthread $(WARN) -o $@ $< guest/ktstr.c
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
-TEST_LIBS := $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
+TEST_LIBS := $(LIBRUNNER) $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/obj/tests/support/iasl.o $(O)/obj/tests/support/fake_tree.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
@@ -224,18 +232,20 @@ bench-initramfs: all $(INITRAMFS_BENCH) $(INITRD_SHARE_BENCH)
 # In check: json-get on tricky documents, and the README's stable figures as thresholds.
 test-json-get: $(JSON_GET)
 	tests/e2e/test_json_get.sh $(JSON_GET)
+test-runner: all $(JSON_GET)
+	tests/runner/test-runner.sh $(O)
 check-figures: all $(INITRD_SHARE_BENCH) $(JSON_GET) $(TINY_KERNEL)
 	tests/bench/figures.sh $(O)
 
 check:
 	$(MAKE) O=build run-unit
 	$(MAKE) O=build/asan SAN=1 run-unit
-	$(MAKE) O=build test-json-get check-figures
+	$(MAKE) O=build test-json-get test-runner check-figures
 	@if command -v clang >/dev/null; then $(MAKE) run-fuzz; \
 	else echo "clang not found: fuzzers skipped (scripts/setup installs it)"; fi
 	$(MAKE) O=build e2e
 
-LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) $(INITGEN_SRC) devproc/main.c vmm/main.c guest/init.c guest/init_sched.c guest/init_setup.c \
+LINT_SRC := $(IPC_SRC) $(POLICY_SRC) $(DEVPROC_SRC) $(VMM_SRC) $(INITGEN_SRC) $(RUNNER_SRC) runner/main.c devproc/main.c vmm/main.c guest/init.c guest/init_sched.c guest/init_setup.c \
             guest/ktstr.c
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
