@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runner/exec.h"
@@ -236,7 +237,9 @@ static int run(const struct options *o, struct suite *s, struct kerr *err)
 	default_vmm(vmm, sizeof(vmm));
 	ec.vmm = o->vmm ? o->vmm : vmm;
 	ec.jobs = o->jobs ? o->jobs : (ec.host_cpus >= largest ? (ec.host_cpus / largest) : 1);
-	if (!(ec.work_dir = o->work_dir ? o->work_dir : mkdtemp(work)))
+	if (o->work_dir && mkdir(o->work_dir, 0755) < 0 && errno != EEXIST)
+		rc = kerr_errno(err, errno, "--work-dir %s", o->work_dir);
+	else if (!(ec.work_dir = o->work_dir ? o->work_dir : mkdtemp(work)))
 		rc = kerr_errno(err, errno, "ktstr-run: make %s", work);
 	if (rc == 0 && n)
 		rc = exec_suite(&ec, r, n, err);

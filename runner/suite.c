@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* The keys a test may have; most become a ktstr-vmm option of the same meaning. */
-enum key { K_RUN, K_KERNEL, K_TOPOLOGY, K_MEMORY, K_CPUS, K_SCHEDULER, K_SCHEDULER_ARG, K_DISK,
+enum key { K_RUN, K_KERNEL, K_INITRD, K_TOPOLOGY, K_MEMORY, K_CPUS, K_SCHEDULER, K_SCHEDULER_ARG, K_DISK,
 	   K_NET, K_SANDBOX, K_APPEND, K_PERFORMANCE, K_TIMEOUT, K_EXPECT, K_TAGS, K_END };
 
 static const struct key_spec {
@@ -18,6 +18,7 @@ static const struct key_spec {
 } keys[K_END] = {
 	[K_RUN] = { "run", NULL, false },
 	[K_KERNEL] = { "kernel", "--kernel", false },
+	[K_INITRD] = { "initrd", "--initrd", false },
 	[K_TOPOLOGY] = { "topology", "--topology", false },
 	[K_MEMORY] = { "memory", "--memory", false },
 	[K_CPUS] = { "cpus", "--cpus", false },
@@ -311,7 +312,7 @@ static int set_key(struct parser *p, char *line)
 	for (k = 0; k < K_END && strcmp(keys[k].name, key) != 0; k++)
 		;
 	if (k == K_END)
-		return fail(p, "unknown key \"%s\" (run, kernel, topology, memory, cpus, scheduler, "
+		return fail(p, "unknown key \"%s\" (run, kernel, initrd, topology, memory, cpus, scheduler, "
 			    "scheduler-arg, disk, net, sandbox, append, performance, timeout, expect, tags)", key);
 	if (!*value)
 		return fail(p, "%s = needs a value", key);

@@ -580,6 +580,79 @@ perf_scenarios() {
 }
 no_performance_block() { [ -s "$out.json" ] && [ -z "$(jget performance.requested 2>/dev/null)" ]; }
 
+# ktstr-run with real VMs: six tests, two at a time, each sandboxed at this level, one of
+# them a sched_ext test on the project's kernel; three fail as they should (a payload's own
+# failure, a kernel panic, a timeout) and are not retried.
+runner_scenarios() {
+	level=$1
+	suite=$work/suite-runner-$level   # not $out.*: cleared below
+	cat > "$suite" <<SUITE
+[defaults]
+sandbox = $level
+[passes]
+run = /bin/true
+initrd = $initrd
+[reports-42]
+run = /e2e/report.sh 42
+initrd = $initrd
+expect = 42
+[fails]
+run = /bin/false
+initrd = $initrd
+[panics]
+run = /e2e/panic.sh
+initrd = $initrd
+[times-out]
+run = /e2e/hang.sh
+initrd = $initrd
+timeout = 5
+[sched/simple]
+kernel = $KTSTR_SCX_KERNEL
+scheduler = $KTSTR_SCHEDULERS/scx_simple
+run = $KTSTR_SCX_PROBE run 500
+SUITE
+	out=$work/runner-$level
+	rm -f "$out".*
+	XDG_CACHE_HOME=$work/cache-$level
+	export XDG_CACHE_HOME
+	t0=$(now_ms)
+	"$bin/ktstr-run" -j 2 --kernel "$kernel" --junit "$out.xml" --json "$out.json" \
+		--work-dir "$work/runner-logs-$level" "$suite" > "$out.tap" 2> "$out.stderr"
+	status=$? elapsed_ms=$(($(now_ms) - t0))
+	unset XDG_CACHE_HOME
+	echo "# runner/$level: exit $status in $elapsed_ms ms; $(tail -n 1 "$out.stderr")"
+	sed 's/^/# runner tap: /' "$out.tap" | grep -v '^# runner tap:   ' | head -n 12
+	tail -n 3 "$work/runner-logs-$level"/000-*.stderr 2>/dev/null | sed 's/^/# runner: the first test: /'
+	check "$level: runner: three expected failures: exit 1 (status $status)" status_is 1
+	check "$level: runner: TAP passes, reports-42 and sched/simple; fails, panics, times-out not" runner_tap_right
+	check "$level: runner: the payload's own failure (status 1), not retried" runner_json 2 'status attempts' '1 1'
+	check "$level: runner: the kernel panic's outcome" runner_json 3 outcome panic
+	check "$level: runner: ... and its text in the JUnit failure" grep -q 'sysrq triggered crash' "$out.xml"
+	check "$level: runner: the timeout's outcome" runner_json 4 outcome timeout
+	check "$level: runner: the sched_ext test passed under scx_simple" runner_json 5 'passed outcome' 'true exited'
+	check "$level: runner: JUnit: 6 tests, 3 failures" grep -q 'tests="6" failures="3"' "$out.xml"
+	check "$level: runner: two VMs at once: the run took less than its tests' sum" runner_overlapped
+}
+runner_tap_right() {
+	[ "$(grep -E '^(not )?ok' "$out.tap" | sed 's/ #.*//; s/ [0-9]* - / /' | tr '\n' ',')" = \
+	  "ok passes,ok reports-42,not ok fails,not ok panics,not ok times-out,ok sched/simple," ]
+}
+runner_json() { # runner_json INDEX 'KEYS' 'VALUES'
+	got=
+	for k in $2; do got="$got${got:+ }$("$json_get" "$out.json" "[$1].$k")"; done
+	[ "$got" = "$3" ] || { echo "# runner: [$1] $2: $got, not $3"; return 1; }
+}
+runner_overlapped() {
+	sum_ms=0 i=0
+	while [ "$i" -lt 6 ]; do
+		s=$("$json_get" "$out.json" "[$i].seconds") || return 1
+		sum_ms=$((sum_ms + $(echo "$s" | awk '{ printf "%d", $1 * 1000 }')))
+		i=$((i + 1))
+	done
+	echo "# runner: $elapsed_ms ms for $sum_ms ms of tests"
+	[ "$elapsed_ms" -lt "$sum_ms" ]
+}
+
 one_host_cpu() {
 	v=$(jget host_cpus) || return 1
 	case $v in ''|*[!0-9]*) return 1 ;; esac
@@ -628,7 +701,7 @@ scenarios() {
 
 	# A scenario that cannot run at all (a missing function: status 127) is a failure too.
 	for part in initgen_scenarios blk_scenarios net_scenarios console_scenarios hostile_scenarios \
-		    topo_scenarios mp_scenarios scx_scenarios perf_scenarios sandbox_checks; do
+		    topo_scenarios mp_scenarios scx_scenarios perf_scenarios runner_scenarios sandbox_checks; do
 		"$part" "$level" || not_ok "$level: $part did not run (status $?)"
 	done
 }

@@ -47,9 +47,10 @@ SUITE
 export KTSTR_FAKE_LOG="$work/log"
 : > "$KTSTR_FAKE_LOG"
 "$run" --vmm "$here/fake-vmm.sh" -j 2 --junit "$work/junit.xml" --json "$work/out.json" \
-	--work-dir "$work" "$work/suite" > "$work/tap" 2> "$work/stderr"
+	--work-dir "$work/logs" "$work/suite" > "$work/tap" 2> "$work/stderr"
 status=$?
 check "a suite with failures exits 1 (status $status)" [ "$status" -eq 1 ]
+check "--work-dir is made, and holds each test's logs" [ -s "$work/logs/002-panics.stderr" ]
 check "TAP: prove reads it and counts 3 failures of 8" \
 	sh -c "prove -e cat '$work/tap' 2>&1 | grep -q 'Failed 3/8 subtests'"
 check "TAP: exactly fails, panics and times-out are not ok" \
