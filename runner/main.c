@@ -31,7 +31,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: ktstr-run [OPTIONS] SUITE\n"
 	      "Runs the suite's tests (docs/suite-format.md) as concurrent ktstr-vmm VMs, each sandboxed\n"
-	      "as a single run is, and prints TAP 14 on stdout.\n"
+	      "as a single run is, and prints TAP 14 on stdout. SUITE may also be a directory: each\n"
+	      "executable file in it is a test of its name (no arguments, status 0 passes).\n"
 	      "  -j, --jobs N        VMs at once (default: what fits, the usable host CPUs over the\n"
 	      "                      largest test's vCPUs); each VM's CPUs are reserved (--cpu-cap)\n"
 	      "  --kernel K          the kernel of tests that name none\n"
@@ -280,6 +281,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	struct suite s;
+	struct stat st;
 	struct kerr err = { 0 };
 	int r;
 
@@ -289,7 +291,8 @@ int main(int argc, char **argv)
 	}
 	if (o.merge)
 		return merge(&o);
-	if (suite_load(o.suite, &s, &err) < 0) {
+	if (stat(o.suite, &st) == 0 && S_ISDIR(st.st_mode) ? suite_from_dir(o.suite, &s, &err) < 0
+							     : suite_load(o.suite, &s, &err) < 0) {
 		fprintf(stderr, "ktstr-run: %s\n", err.msg);
 		return 2;
 	}

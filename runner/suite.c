@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The keys a test may have; most become a ktstr-vmm option of the same meaning. */
 enum key { K_RUN, K_KERNEL, K_INITRD, K_TOPOLOGY, K_MEMORY, K_CPUS, K_SCHEDULER, K_SCHEDULER_ARG, K_DISK,
@@ -404,4 +407,59 @@ int suite_load(const char *path, struct suite *s, struct kerr *err)
 	}
 	free(text);
 	return r;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct suite_test *)a)->name, ((const struct suite_test *)b)->name);
+}
+
+/* Test `name` running DIR/name. */
+static int add_payload(const char *dir, const char *name, struct suite *s, struct kerr *err)
+{
+	struct suite_test *grown, *t;
+	char path[4096];
+	struct stat st;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >= sizeof(path))
+		return kerr_set(err, ENAMETOOLONG, "%s/%s: path too long", dir, name);
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return 0;   /* not a payload: a README, a directory, a data file */
+	if (strlen(name) >= SUITE_NAME_MAX || s->n == SUITE_MAX_TESTS)
+		return kerr_set(err, EINVAL, "%s: %s", path, s->n == SUITE_MAX_TESTS ?
+				"more payloads than one suite holds" : "a name too long for a test");
+	if (!(grown = realloc(s->tests, (s->n + 1) * sizeof(*grown))))
+		return kerr_set(err, ENOMEM, "%s: out of memory", dir);
+	s->tests = grown;
+	t = &s->tests[s->n];
+	memset(t, 0, sizeof(*t));
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	if (!(t->run[0] = strdup(path)))
+		return kerr_set(err, ENOMEM, "%s: out of memory", dir);
+	t->n_run = 1;
+	s->n++;
+	return 0;
+}
+
+int suite_from_dir(const char *dir, struct suite *s, struct kerr *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int r = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!d)
+		return kerr_errno(err, errno, "suite directory %s", dir);
+	while (r == 0 && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			r = add_payload(dir, e->d_name, s, err);
+	closedir(d);
+	if (r == 0 && s->n == 0)
+		r = kerr_set(err, EINVAL, "%s: no executable files to run as tests", dir);
+	if (r < 0) {
+		suite_free(s);
+		return r;
+	}
+	qsort(s->tests, s->n, sizeof(*s->tests), by_name);
+	return 0;
 }

@@ -39,6 +39,10 @@ int suite_load(const char *path, struct suite *s, struct kerr *err);
 /* The same from text already in memory (tests); `name` stands for the file in messages. */
 int suite_parse(const char *name, const char *text, struct suite *s, struct kerr *err);
 
+/* A directory of payloads: each executable regular file in it (not hidden), by name, is a
+ * test of that name that runs it with no arguments and expects status 0. */
+int suite_from_dir(const char *dir, struct suite *s, struct kerr *err);
+
 void suite_free(struct suite *s);
 
 #endif

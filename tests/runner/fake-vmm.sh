@@ -10,7 +10,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--results) results=$2; shift 2 ;;
 	--console-log) console=$2; shift 2 ;;
-	--) payload=${2:-}; break ;;
+	--) payload=$(basename "${2:-none}"); break ;;
 	*) shift ;;
 	esac
 done

@@ -110,6 +110,17 @@ check "--merge: the JSON holds all 8 outcomes" [ "$("$json_get" "$work/merged.js
 check "--merge refuses what ktstr-run did not write" \
 	sh -c "[ $? -eq 2 ] && grep -q 'neither a --junit nor a --json report' '$work/merge.err'"
 
+# a directory of payloads: each executable file a test, nothing else
+mkdir -p "$work/payloads/sub"
+for p in pass fail; do printf '#!/bin/sh\n' > "$work/payloads/$p"; chmod +x "$work/payloads/$p"; done
+printf 'notes\n' > "$work/payloads/README"
+"$run" --vmm "$here/fake-vmm.sh" --kernel "$work/vmlinuz" --work-dir "$work/dir-logs" "$work/payloads" \
+	> "$work/dir.tap" 2>/dev/null
+status=$?
+dir_tap() { [ "$(grep -E '^(not )?ok' "$work/dir.tap" | sed 's/ #.*//' | tr '\n' ,)" = "not ok 1 - fail,ok 2 - pass," ]; }
+check "a directory of payloads: exit 1, fail failed (status $status)" [ "$status" -eq 1 ]
+check "... one test per executable file, by name, the README left out" dir_tap
+
 printf '[a]\nrun = pass\nkernel = %s\nmemory = lots\n' "$work/vmlinuz" > "$work/bad"
 "$run" --list "$work/bad" 2> "$work/bad.err"
 status=$?
