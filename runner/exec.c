@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -92,7 +95,11 @@ static int start(const struct exec_config *c, struct run_result *r, unsigned i, 
 	pid_t pid;
 	int fd;
 
+	pid_t parent = getpid();
+
 	build_argv(c, r[i].test, i, bufs, argv);
+	unlink(bufs[0]);   /* nothing of an earlier run in this --work-dir may pass for this one */
+	unlink(bufs[1]);
 	test_file(c, i, r[i].test->name, "stderr", errfile, sizeof(errfile));
 	fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -103,8 +110,14 @@ static int start(const struct exec_config *c, struct run_result *r, unsigned i, 
 		return kerr_errno(err, errno, "fork for test %s", r[i].test->name);
 	}
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		sigset_t none;
 
+		/* the VM dies with ktstr-run, however ktstr-run dies */
+		sigemptyset(&none);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+			_exit(127);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(127);
 		execv(c->vmm, argv);
@@ -136,6 +149,9 @@ static char *tail_of(const char *path)
 		return NULL;
 	}
 	buf[n] = '\0';
+	for (ssize_t i = 0; i < n; i++)   /* a NUL would end the text early in every report */
+		if (buf[i] == '\0')
+			buf[i] = '?';
 	for (p = buf + n - 1; p > buf; p--)
 		if (*p == '\n' && p != buf + n - 1 && ++lines == TAIL_LINES)
 			break;
@@ -206,8 +222,24 @@ static void last_line(const char *path, char *out, size_t size)
 	free(tail);
 }
 
-/* Records how the test in s ended; true when it runs again (an infrastructure failure). */
-static bool finish(const struct exec_config *c, struct run_result *r, const struct slot *s, int wstatus)
+/* The logs of a failed attempt stay beside the next one's, as NAME.console.N and .stderr.N. */
+static void keep_attempt_logs(const struct exec_config *c, unsigned i, const char *name, unsigned attempt)
+{
+	static const char *const exts[] = { "console", "stderr" };
+
+	for (int k = 0; k < 2; k++) {
+		char from[4200], to[4300];
+
+		test_file(c, i, name, exts[k], from, sizeof(from));
+		snprintf(to, sizeof(to), "%s.%u", from, attempt);
+		rename(from, to);
+	}
+}
+
+/* Records how the test in s ended; true when it runs again (an infrastructure failure, when
+ * may_retry and attempts are left). */
+static bool finish(const struct exec_config *c, struct run_result *r, const struct slot *s, int wstatus,
+		   bool may_retry)
 {
 	struct run_result *t = &r[s->test];
 	char path[4200], why[400];
@@ -217,8 +249,8 @@ static bool finish(const struct exec_config *c, struct run_result *r, const stru
 	t->ran = true;
 	t->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
 	t->seconds = since(&s->start);
-	t->passed = t->status == t->test->expect;
-	snprintf(t->outcome, sizeof(t->outcome), "%s", outcome_of(t->status));
+	t->passed = WIFEXITED(wstatus) && t->status == t->test->expect;   /* a killed vmm never passes */
+	snprintf(t->outcome, sizeof(t->outcome), "%s", WIFEXITED(wstatus) ? outcome_of(t->status) : "killed");
 	test_file(c, s->test, t->test->name, "console", path, sizeof(path));
 	t->console_tail = tail_of(path);
 	test_file(c, s->test, t->test->name, "stderr", path, sizeof(path));
@@ -226,11 +258,14 @@ static bool finish(const struct exec_config *c, struct run_result *r, const stru
 	last_line(path, why, sizeof(why));
 	snprintf(t->message, sizeof(t->message), "expected status %d, got %d%s%s", t->test->expect,
 		 t->status, why[0] ? ": " : "", why);
-	if (t->passed || !exec_is_infra_failure(t->status, t->console_tail) || t->attempts > c->retries)
+	if (!may_retry || t->passed || !exec_is_infra_failure(t->status, t->console_tail) ||
+	    t->attempts > c->retries)
 		return false;
 	used = strlen(t->retries);
-	snprintf(t->retries + used, sizeof(t->retries) - used, "%sattempt %u: %s", used ? "; " : "",
-		 t->attempts, t->message);
+	if ((size_t)snprintf(t->retries + used, sizeof(t->retries) - used, "%sattempt %u: %s", used ? "; " : "",
+			     t->attempts, t->message) >= sizeof(t->retries) - used)
+		memcpy(t->retries + sizeof(t->retries) - 4, "...", 4);   /* cut, and saying so */
+	keep_attempt_logs(c, s->test, t->test->name, t->attempts);
 	fprintf(stderr, "%sktstr-run: %s: an infrastructure failure (%s), running it again\n",
 		c->progress ? "\r\033[K" : "", t->test->name, t->message);
 	return true;
@@ -249,64 +284,115 @@ static void show_progress(const struct exec_config *c, unsigned done, unsigned n
 		fprintf(stderr, ", about %.0f s left", el / done * (n - done));
 }
 
+struct run_state {
+	struct slot *slots;
+	unsigned *pending, head, tail, cap;   /* a ring of tests to start; retries go back in */
+	unsigned done, running, failed;
+	int sigfd;                            /* SIGINT, SIGTERM, SIGHUP: stop the suite */
+};
+
+static void start_pending(const struct exec_config *c, struct run_result *r, struct run_state *st)
+{
+	for (unsigned j = 0; j < c->jobs && st->head != st->tail; j++) {
+		struct kerr why = { 0 };
+		unsigned i = st->pending[st->head];
+
+		if (st->slots[j].pid)
+			continue;
+		st->head = (st->head + 1) % st->cap;
+		if (start(c, r, i, &st->slots[j], &why) == 0) {
+			st->running++;
+			continue;
+		}
+		r[i].ran = true, r[i].status = 127, r[i].attempts++;
+		snprintf(r[i].outcome, sizeof(r[i].outcome), "not_started");
+		snprintf(r[i].message, sizeof(r[i].message), "could not start: %s", why.msg);
+		st->done++, st->failed++;
+	}
+}
+
+static void reap(const struct exec_config *c, struct run_result *r, struct run_state *st, pid_t pid,
+		 int ws, bool may_retry)
+{
+	for (unsigned j = 0; j < c->jobs; j++) {
+		if (st->slots[j].pid != pid)
+			continue;
+		st->slots[j].pid = 0;
+		st->running--;
+		if (finish(c, r, &st->slots[j], ws, may_retry)) {
+			st->pending[st->tail] = st->slots[j].test;
+			st->tail = (st->tail + 1) % st->cap;
+		} else {
+			st->done++;
+			st->failed += !r[st->slots[j].test].passed;
+		}
+	}
+}
+
+/* Waits up to 100 ms for a child or a signal; the signal's number when one came, else 0. */
+static int wait_event(const struct exec_config *c, struct run_result *r, struct run_state *st)
+{
+	struct pollfd pfd = { .fd = st->sigfd, .events = POLLIN };
+	struct signalfd_siginfo si;
+	pid_t pid;
+	int ws;
+
+	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+		reap(c, r, st, pid, ws, true);
+	if (poll(&pfd, 1, 100) == 1 && read(st->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		return (int)si.ssi_signo;
+	return 0;
+}
+
+/* A signal: every running VM is asked to end (ktstr-vmm ends its VM on SIGTERM) and waited
+ * for; tests not started stay "not run". */
+static void stop_all(const struct exec_config *c, struct run_result *r, struct run_state *st, int sig)
+{
+	pid_t pid;
+	int ws;
+
+	fprintf(stderr, "%sktstr-run: %s: stopping %u running VM%s; the rest are not run\n",
+		c->progress ? "\r\033[K" : "", strsignal(sig), st->running, st->running == 1 ? "" : "s");
+	for (unsigned j = 0; j < c->jobs; j++)
+		if (st->slots[j].pid)
+			kill(st->slots[j].pid, SIGTERM);
+	while (st->running && (pid = waitpid(-1, &ws, 0)) > 0)
+		reap(c, r, st, pid, ws, false);
+}
+
 int exec_suite(const struct exec_config *c, struct run_result *r, unsigned n, struct kerr *err)
 {
-	struct slot *slots = calloc(c->jobs, sizeof(*slots));
-	unsigned *pending = calloc(n + 1, sizeof(*pending)), head = 0, tail = n;
-	unsigned done = 0, running = 0, failed = 0;
-	struct timespec t0, tick = { 0, 100000000L };
+	struct run_state st = { .slots = calloc(c->jobs, sizeof(*st.slots)), .cap = n + 1, .tail = n };
+	sigset_t stop, before;
+	struct timespec t0;
+	int sig = 0;
 
-	if (!slots || !pending) {
-		free(slots);
-		free(pending);
-		return kerr_set(err, ENOMEM, "ktstr-run: out of memory");
+	st.pending = calloc(n + 1, sizeof(*st.pending));
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	if (!st.slots || !st.pending || sigprocmask(SIG_BLOCK, &stop, &before) < 0 ||
+	    (st.sigfd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+		free(st.slots);
+		free(st.pending);
+		return kerr_errno(err, errno ? errno : ENOMEM, "ktstr-run: set up");
 	}
 	for (unsigned i = 0; i < n; i++)
-		pending[i] = i;
+		st.pending[i] = i;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (done < n) {
-		int ws;
-		pid_t pid;
-
-		for (unsigned j = 0; j < c->jobs && head != tail; j++) {
-			struct kerr why = { 0 };
-			unsigned i = pending[head];
-
-			if (slots[j].pid)
-				continue;
-			head = (head + 1) % (n + 1);
-			if (start(c, r, i, &slots[j], &why) == 0) {
-				running++;
-				continue;
-			}
-			r[i].ran = true, r[i].status = 127, r[i].attempts++;
-			snprintf(r[i].outcome, sizeof(r[i].outcome), "not_started");
-			snprintf(r[i].message, sizeof(r[i].message), "could not start: %s", why.msg);
-			done++, failed++;
-		}
-		show_progress(c, done, n, running, failed, &t0);
-		pid = waitpid(-1, &ws, c->progress ? WNOHANG : 0);
-		if (pid == 0)
-			nanosleep(&tick, NULL);
-		if (pid <= 0)
-			continue;
-		for (unsigned j = 0; j < c->jobs; j++) {
-			if (slots[j].pid != pid)
-				continue;
-			slots[j].pid = 0;
-			running--;
-			if (finish(c, r, &slots[j], ws)) {
-				pending[tail] = slots[j].test;
-				tail = (tail + 1) % (n + 1);
-			} else {
-				done++;
-				failed += !r[slots[j].test].passed;
-			}
-		}
+	while (st.done < n && !sig) {
+		start_pending(c, r, &st);
+		show_progress(c, st.done, n, st.running, st.failed, &t0);
+		sig = st.done < n ? wait_event(c, r, &st) : 0;
 	}
-	if (c->progress)
+	if (sig)
+		stop_all(c, r, &st, sig);
+	else if (c->progress)
 		fputs("\r\033[K", stderr);
-	free(slots);
-	free(pending);
-	return 0;
+	close(st.sigfd);
+	sigprocmask(SIG_SETMASK, &before, NULL);
+	free(st.slots);
+	free(st.pending);
+	return sig;
 }

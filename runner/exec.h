@@ -19,7 +19,9 @@ struct exec_config {
 	bool progress;               /* a live status line on stderr */
 };
 
-/* Runs r[i].test for each i; fills the rest of r. <0 only when nothing could be started. */
+/* Runs r[i].test for each i; fills the rest of r. <0 only when nothing could be started; the
+ * signal's number when SIGINT, SIGTERM or SIGHUP stopped the suite (the running VMs were
+ * ended and waited for, the tests not started have ran == false). */
 int exec_suite(const struct exec_config *c, struct run_result *r, unsigned n, struct kerr *err);
 
 /* Whether a ktstr-vmm exit (and what its console holds) is the infrastructure's failure, not

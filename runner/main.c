@@ -31,10 +31,11 @@ static void usage(FILE *f)
 {
 	fputs("usage: ktstr-run [OPTIONS] SUITE\n"
 	      "Runs the suite's tests (docs/suite-format.md) as concurrent ktstr-vmm VMs, each sandboxed\n"
-	      "as a single run is, and prints TAP 14 on stdout. SUITE may also be a directory: each\n"
+	      "as a single run is, and prints TAP on stdout (for prove). SUITE may also be a directory: each\n"
 	      "executable file in it is a test of its name (no arguments, status 0 passes).\n"
 	      "  -j, --jobs N        VMs at once (default: what fits, the usable host CPUs over the\n"
-	      "                      largest test's vCPUs); each VM's CPUs are reserved (--cpu-cap)\n"
+	      "                      smallest test's vCPUs); each VM waits until its CPUs are free\n"
+	      "                      and reserves them (--cpu-cap), so VMs never share CPUs\n"
 	      "  --kernel K          the kernel of tests that name none\n"
 	      "  --filter PATTERN    only tests whose name matches the shell pattern, or tag:TAG;\n"
 	      "                      repeatable (a test runs when one matches)\n"
@@ -50,7 +51,8 @@ static void usage(FILE *f)
 	      "  --vmm PATH          the ktstr-vmm to run (default: the one next to ktstr-run)\n"
 	      "   or: ktstr-run --merge [--junit FILE] [--json FILE] REPORT...\n"
 	      "Merges the --junit and --json reports of several shards into one of each.\n"
-	      "Exit status: 0 every test passed, 1 some failed, 2 usage or suite error.\n", f);
+	      "Exit status: 0 every test passed, 1 some failed, 2 usage or suite error, 128+N stopped\n"
+	      "by signal N (SIGINT, SIGTERM, SIGHUP: the running VMs are ended, the reports written).\n", f);
 }
 
 static int parse_unsigned(const char *opt, const char *v, unsigned min, unsigned max, unsigned *out,
@@ -216,8 +218,8 @@ static int run(const struct options *o, struct suite *s, struct kerr *err)
 	char vmm[PATH_MAX], work[] = "/tmp/ktstr-run.XXXXXX";
 	struct exec_config ec = { .kernel = o->kernel, .retries = o->retries, .host_cpus = host_cpus(),
 				  .progress = isatty(2) == 1 };
-	unsigned n = 0, largest = 1, failed = 0;
-	int rc = 0;
+	unsigned n = 0, smallest = ~0u, failed = 0;
+	int rc = 0, interrupted = 0;
 
 	if (!r)
 		return kerr_set(err, ENOMEM, "ktstr-run: out of memory");
@@ -226,8 +228,8 @@ static int run(const struct options *o, struct suite *s, struct kerr *err)
 			continue;
 		rc = check_test(o, &s->tests[i], err);
 		r[n++].test = &s->tests[i];
-		if (s->tests[i].cpus > largest)
-			largest = s->tests[i].cpus;
+		if (s->tests[i].cpus < smallest)
+			smallest = s->tests[i].cpus ? s->tests[i].cpus : 1;
 	}
 	if (rc == 0 && o->list)
 		list_tests(o, r, n);
@@ -237,13 +239,16 @@ static int run(const struct options *o, struct suite *s, struct kerr *err)
 	}
 	default_vmm(vmm, sizeof(vmm));
 	ec.vmm = o->vmm ? o->vmm : vmm;
-	ec.jobs = o->jobs ? o->jobs : (ec.host_cpus >= largest ? (ec.host_cpus / largest) : 1);
+	/* as many as the smallest VMs fill the host; each VM waits for its own CPUs to be free */
+	ec.jobs = o->jobs ? o->jobs : (smallest != ~0u && ec.host_cpus > smallest ? ec.host_cpus / smallest : 1);
 	if (o->work_dir && mkdir(o->work_dir, 0755) < 0 && errno != EEXIST)
 		rc = kerr_errno(err, errno, "--work-dir %s", o->work_dir);
 	else if (!(ec.work_dir = o->work_dir ? o->work_dir : mkdtemp(work)))
 		rc = kerr_errno(err, errno, "ktstr-run: make %s", work);
-	if (rc == 0 && n)
-		rc = exec_suite(&ec, r, n, err);
+	if (rc == 0 && n && (rc = exec_suite(&ec, r, n, err)) > 0) {
+		interrupted = rc;
+		rc = 0;
+	}
 	if (rc == 0) {
 		report_tap(stdout, r, n);
 		fflush(stdout);
@@ -253,13 +258,15 @@ static int run(const struct options *o, struct suite *s, struct kerr *err)
 	if (rc == 0 && o->json)
 		rc = write_report(o->json, o, r, n, false, err);
 	for (unsigned i = 0; i < n; i++) {
-		failed += !r[i].passed;
+		failed += r[i].ran && !r[i].passed;
 		run_result_free(&r[i]);
 	}
 	if (rc == 0)
 		fprintf(stderr, "ktstr-run: %u of %u passed, %u failed, %u VMs at once; logs in %s\n",
 			n - failed, n, failed, ec.jobs, ec.work_dir);
 	free(r);
+	if (rc == 0 && interrupted)
+		return 128 + interrupted;   /* as a shell reports a signal */
 	return rc < 0 ? rc : failed ? 1 : 0;
 }
 
@@ -291,6 +298,10 @@ int main(int argc, char **argv)
 	}
 	if (o.merge)
 		return merge(&o);
+	if (!o.suite) {   /* parse_options sets it whenever it returns 0 without --merge */
+		usage(stderr);
+		return 2;
+	}
 	if (stat(o.suite, &st) == 0 && S_ISDIR(st.st_mode) ? suite_from_dir(o.suite, &s, &err) < 0
 							     : suite_load(o.suite, &s, &err) < 0) {
 		fprintf(stderr, "ktstr-run: %s\n", err.msg);

@@ -4,36 +4,19 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The length of the valid UTF-8 sequence at s (at most len bytes), 0 when there is none. */
-static size_t utf8_len(const unsigned char *s, size_t len)
-{
-	size_t n = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3 :
-		   (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	uint32_t cp;
-
-	if (n == 0 || n > len)
-		return 0;
-	cp = n == 1 ? s[0] : s[0] & (0x7f >> n);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, beyond Unicode, and U+FFFE/FFFF are no XML characters */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
-		return 0;
-	return n;
-}
+#include "runner/utf8.h"
 
 void xml_text(FILE *f, const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(u + i, len - i);
+		uint32_t cp = 0;
+		size_t n = utf8_char(u + i, len - i, &cp);
 
-		if (n == 0 || (u[i] < 0x20 && u[i] != '\t' && u[i] != '\n' && u[i] != '\r')) {
+		/* XML 1.0 has no C0 controls but tab, LF, CR, and no U+FFFE or U+FFFF */
+		if (n == 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
+		    cp == 0xffff) {
 			fputs("\xef\xbf\xbd", f);   /* U+FFFD: the byte was no XML character */
 			i++;
 			continue;

@@ -15,7 +15,7 @@ struct run_result {
 	bool passed;             /* status == test->expect */
 	double seconds;          /* the last attempt's wall time */
 	unsigned attempts;       /* 1, more after infrastructure failures */
-	char retries[512];       /* why each retry happened, "; "-separated */
+	char retries[1024];      /* why each retry happened, "; "-separated; cut ones end in "..." */
 	char outcome[32];        /* --results "outcome": exited, panic, timeout, ... */
 	char message[KERR_MSG_MAX + 128];   /* a failure in one line: what was expected, what came */
 	char *panic;             /* the guest's PANIC text or kernel panic, or NULL */

@@ -166,14 +166,15 @@ static const struct section *source(const struct parser *p, enum key k)
 
 static int special_key(struct parser *p, struct suite_test *t, enum key k, const char *v)
 {
-	char net[64];
+	char net[256];
 	long n;
 
 	switch (k) {
 	case K_NET:
 		if (strcmp(v, "yes") == 0)
 			return push(t, "--net", NULL);
-		snprintf(net, sizeof(net), "--net=%s", v);
+		if ((size_t)snprintf(net, sizeof(net), "--net=%s", v) >= sizeof(net))
+			return fail(p, "net = %.40s...: too long for a MAC address", v);
 		return push(t, net, NULL);
 	case K_PERFORMANCE:
 		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
@@ -234,7 +235,7 @@ static int finish_test(struct parser *p)
 		r = build_test(p, t);
 	}
 	section_clear(&p->cur);
-	if (r == 0 && t->n_run == 0) {
+	if (r == 0 && (t->n_run == 0 || !t->run[0][0])) {
 		p->line = header;
 		r = fail(p, "[%s]: run = names no program", t->name);
 	}
@@ -290,6 +291,23 @@ static int open_section(struct parser *p, char *line)
 	return 0;
 }
 
+/* Cuts a comment off a line: a '#' after a blank, outside "quotes" and not escaped (\#). */
+static void strip_comment(char *line)
+{
+	bool quoted = false;
+
+	for (char *c = line; *c; c++) {
+		if (*c == '\\' && c[1])
+			c++;
+		else if (*c == '"')
+			quoted = !quoted;
+		else if (*c == '#' && !quoted && (c == line || isblank((unsigned char)c[-1]))) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
 static char *trim(char *s)
 {
 	char *end = s + strlen(s);
@@ -322,7 +340,7 @@ static int set_key(struct parser *p, char *line)
 	if (!p->in_test && !p->seen_defaults)
 		return fail(p, "%s: a key before any [NAME] or [defaults]", key);
 	if (sec->n[k] && !keys[k].repeat)
-		return fail(p, "%s given twice for one test", key);
+		return fail(p, p->in_test ? "%s given twice for one test" : "%s given twice in [defaults]", key);
 	if (sec->n[k] == MAX_REPEAT)
 		return fail(p, "%s given more often than one test takes", key);
 	if (!(sec->value[k][sec->n[k]] = strdup(value)))
@@ -352,8 +370,11 @@ int suite_parse(const char *name, const char *text, struct suite *s, struct kerr
 			r = kerr_set(err, ENOMEM, "%s: out of memory", name);
 			break;
 		}
+		if (p->line == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			memmove(line, line + 3, strlen(line + 3) + 1);   /* a UTF-8 byte order mark */
+		strip_comment(line);
 		l = trim(line);
-		if (*l && *l != '#')
+		if (*l)
 			r = *l == '[' ? open_section(p, l) : set_key(p, l);
 		free(line);
 	}
@@ -425,6 +446,10 @@ static int add_payload(const char *dir, const char *name, struct suite *s, struc
 		return kerr_set(err, ENAMETOOLONG, "%s/%s: path too long", dir, name);
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
 		return 0;   /* not a payload: a README, a directory, a data file */
+	for (const char *c = name; *c; c++)
+		if (!name_char(*c))
+			return kerr_set(err, EINVAL, "%s: a test name has letters, digits and - _ . : / + "
+					"only: rename the file", path);
 	if (strlen(name) >= SUITE_NAME_MAX || s->n == SUITE_MAX_TESTS)
 		return kerr_set(err, EINVAL, "%s: %s", path, s->n == SUITE_MAX_TESTS ?
 				"more payloads than one suite holds" : "a name too long for a test");

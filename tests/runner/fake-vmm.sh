@@ -2,7 +2,8 @@
 # A stand-in for ktstr-vmm (ktstr-run --vmm), so that the runner's scheduling, retries and
 # reports are tested without KVM: it acts out what the payload's name asks for and logs its
 # command line to $KTSTR_FAKE_LOG.
-#   pass | fail | sched | slow | timeout | panic | infra (a host error once, then a pass)
+#   pass | fail | sched | slow | timeout | panic | infra (a host error once, then a pass) |
+#   hang (until SIGTERM, as ktstr-vmm ends its VM then)
 set -u
 results='' console='' payload=''
 echo "$*" >> "$KTSTR_FAKE_LOG"
@@ -28,5 +29,6 @@ panic) printf 'Kernel panic - not syncing: boom \001\377\n' >> "$console"
 	echo "ktstr-vmm: panic, exit status 122" >&2; exit 122 ;;
 infra) if [ -e "$KTSTR_FAKE_LOG.infra" ]; then say "second time lucky"; exit 0; fi
 	: > "$KTSTR_FAKE_LOG.infra"; echo "ktstr-vmm: host_error (KVM_RUN failed)" >&2; exit 120 ;;
+hang) echo "$$" >> "$KTSTR_FAKE_LOG.pids"; trap 'exit 143' TERM; sleep 60 & wait; exit 0 ;;
 *) echo "fake-vmm: unknown payload \"$payload\"" >&2; exit 2 ;;
 esac

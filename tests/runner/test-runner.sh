@@ -53,6 +53,8 @@ check "a suite with failures exits 1 (status $status)" [ "$status" -eq 1 ]
 check "--work-dir is made, and holds each test's logs" [ -s "$work/logs/002-panics.stderr" ]
 check "TAP: prove reads it and counts 3 failures of 8" \
 	sh -c "prove -e cat '$work/tap' 2>&1 | grep -q 'Failed 3/8 subtests'"
+"$run" --vmm "$here/fake-vmm.sh" --filter tag:quick --work-dir "$work/quick" "$work/suite" > "$work/quick.tap" 2>/dev/null
+check "TAP: prove passes an all-pass run (exit 0)" sh -c "prove -e cat '$work/quick.tap' > '$work/prove.out' 2>&1"
 check "TAP: exactly fails, panics and times-out are not ok" \
 	[ "$(grep '^not ok' "$work/tap" | sed 's/^not ok [0-9]* - //; s/ #.*//' | tr '\n' ' ')" = "fails panics times-out " ]
 valid() { xmllint --noout --schema "$here/../support/junit.xsd" "$1" 2> "$work/xmllint.err" || { cat "$work/xmllint.err"; false; }; }
@@ -69,10 +71,11 @@ check "JSON: the host error was retried, then passed" \
 	sh -c "[ \"\$('$json_get' '$work/out.json' '[7].attempts')\" = 2 ] && [ \"\$('$json_get' '$work/out.json' '[7].passed')\" = true ]"
 check "JSON: ... and the retry is reported" \
 	sh -c "'$json_get' '$work/out.json' '[7].retries' | grep -q 'attempt 1: expected status 0, got 120'"
+check "... and the failed attempt's log is kept beside the next" [ -s "$work/logs/007-flaky-host.stderr.1" ]
 check "JSON: a test's own failure is never retried" [ "$("$json_get" "$work/out.json" '[1].attempts')" = 1 ]
 check "JSON: the timeout's outcome" [ "$("$json_get" "$work/out.json" '[3].outcome')" = timeout ]
 check "each VM had its CPUs reserved and waited for them" \
-	sh -c "grep -c -- '--cpu-cap 1 --wait-for-cpus' '$KTSTR_FAKE_LOG' | grep -qx 9"
+	sh -c "grep -- '--cpu-cap 1 --wait-for-cpus' '$KTSTR_FAKE_LOG' | grep -c '$work/logs/' | grep -qx 9"
 # both started before either ended
 overlapped() {
 	starts=$(grep -c start "$KTSTR_FAKE_LOG.times")
@@ -109,6 +112,41 @@ check "--merge: the JSON holds all 8 outcomes" [ "$("$json_get" "$work/merged.js
 "$run" --merge --junit "$work/x.xml" "$work/suite" 2> "$work/merge.err"
 check "--merge refuses what ktstr-run did not write" \
 	sh -c "[ $? -eq 2 ] && grep -q 'neither a --junit nor a --json report' '$work/merge.err'"
+printf '[foo barx]\n' > "$work/fake.json"
+printf '<html><testsuite tests="1" failures="0" errors="0" skipped="0"></testsuite></html>\n' > "$work/fake.xml"
+refused() { ! "$run" --merge --junit "$work/y.xml" --json "$work/y.json" "$1" 2>/dev/null && [ ! -e "$work/y.xml" ]; }
+check "--merge refuses a JSON array of other things, writing nothing" refused "$work/fake.json"
+check "--merge refuses an XML file that is not ktstr-run's, writing nothing" refused "$work/fake.xml"
+cp "$work/merged.xml" "$work/again.xml"
+"$run" --merge --junit "$work/again.xml" "$work/again.xml" "$work/shard-0.xml" 2>/dev/null
+check "--merge of a merged report keeps every testsuite, and may write over an input" \
+	sh -c "[ \$(grep -c '<testcase ' '$work/again.xml') -eq \$((8 + \$(grep -c '<testcase ' '$work/shard-0.xml'))) ]"
+
+# SIGTERM to ktstr-run: the running VMs are ended and waited for, the reports still written
+printf '[defaults]\nkernel = %s\n[h1]\nrun = hang\n[h2]\nrun = hang\n[h3]\nrun = hang\n' "$work/vmlinuz" > "$work/hangs"
+rm -f "$KTSTR_FAKE_LOG.pids"
+"$run" --vmm "$here/fake-vmm.sh" -j 2 --junit "$work/hangs.xml" --work-dir "$work/hang-logs" "$work/hangs" \
+	> "$work/hangs.tap" 2> "$work/hangs.err" &
+runner=$!
+tries=0
+while [ "$(wc -l < "$KTSTR_FAKE_LOG.pids" 2>/dev/null || echo 0)" -lt 2 ] && [ "$tries" -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done
+kill -TERM "$runner"
+wait "$runner"
+status=$?
+check "SIGTERM: ktstr-run exits 128+15 (status $status)" [ "$status" -eq 143 ]
+vms_gone() { while read -r p; do ! kill -0 "$p" 2>/dev/null || return 1; done < "$KTSTR_FAKE_LOG.pids"; }
+check "... the two running VMs are gone" vms_gone
+check "... TAP: two ended, the third not run" \
+	sh -c "grep -c '^not ok' '$work/hangs.tap' | grep -qx 2 && grep -q '^ok 3 - h3 # SKIP not run' '$work/hangs.tap'"
+check "... and the JUnit is written, valid" valid "$work/hangs.xml"
+check "... saying why on stderr" grep -q 'Terminated: stopping 2 running VMs' "$work/hangs.err"
+
+# the example in docs/suite-format.md is a suite ktstr-vmm's own parser accepts
+# shellcheck disable=SC2016 # backquotes, not an expansion
+sed -n '/^```ini$/,/^```$/p' "$here/../../docs/suite-format.md" | sed '1d;$d' |
+	sed "s|^kernel = ktstr .*|kernel = $work/vmlinuz|" > "$work/doc.suite"
+check "the documented example suite is accepted (--list)" \
+	sh -c "[ \"\$('$run' --list '$work/doc.suite' | cut -f1 | tr '\n' ' ')\" = 'sched/simple-8cpu blk/readonly ' ]"
 
 # a directory of payloads: each executable file a test, nothing else
 mkdir -p "$work/payloads/sub"

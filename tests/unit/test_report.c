@@ -54,11 +54,12 @@ static void test_xml_text(void **state)
 
 static void test_tap_and_json(void **state)
 {
-	struct suite_test a = { .name = "good" }, b = { .name = "bad", .expect = 0 }, c = { .name = "flaky" };
+	struct suite_test a = { .name = "good # TODO" }, b = { .name = "bad", .expect = 0 }, c = { .name = "flaky" };
 	struct run_result r[3] = {
 		{ .test = &a, .ran = true, .passed = true, .seconds = 0.25, .attempts = 1, .outcome = "exited" },
 		{ .test = &b, .ran = true, .status = 122, .seconds = 1.5, .attempts = 1, .outcome = "panic",
-		  .message = "expected status 0, got 122", .panic = (char *)"oops\nline 2\n" },
+		  .message = "expected status 0, got 122", .panic = (char *)"oops\nline 2\n",
+		  .console_tail = (char *)"caf\xc3\xa9 \xe2\x9c\x93 \xff\x01" },
 		{ .test = &c, .ran = true, .passed = true, .seconds = 2, .attempts = 2, .outcome = "exited",
 		  .retries = "attempt 1: expected status 0, got 120" },
 	};
@@ -71,16 +72,16 @@ static void test_tap_and_json(void **state)
 	report_tap(f, r, 3);
 	fclose(f);
 	assert_string_equal(out,
-		"TAP version 14\n1..3\n"
-		"ok 1 - good # time=250ms\n"
+		"TAP version 13\n1..3\n"
+		"ok 1 - good \\# TODO # time=250ms\n"
 		"not ok 2 - bad # time=1500ms\n"
 		"  ---\n  status: 122\n  expected: 0\n  outcome: panic\n  attempts: 1\n"
-		"  message: |\n    expected status 0, got 122\n"
-		"  panic: |\n    oops\n    line 2\n"
+		"  message: \"expected status 0, got 122\"\n"
+		"  panic: \"oops\\nline 2\\n\"\n"
 		"  ...\n"
 		"ok 3 - flaky # time=2000ms\n"
 		"  ---\n  status: 0\n  expected: 0\n  outcome: exited\n  attempts: 2\n"
-		"  retries: |\n    attempt 1: expected status 0, got 120\n"
+		"  retries: \"attempt 1: expected status 0, got 120\"\n"
 		"  ...\n");
 	free(out);
 	assert_non_null(f = open_memstream(&out, &n));
@@ -89,7 +90,8 @@ static void test_tap_and_json(void **state)
 	assert_non_null(strstr(out, "{ \"name\": \"bad\", \"ran\": true, \"passed\": false, \"status\": 122, "
 				    "\"expected\": 0, \"seconds\": 1.500, \"attempts\": 1, \"outcome\": \"panic\", "
 				    "\"message\": \"expected status 0, got 122\", \"retries\": null, "
-				    "\"panic\": \"oops\\nline 2\\n\", \"console_tail\": null }"));
+				    "\"panic\": \"oops\\nline 2\\n\", "
+				    "\"console_tail\": \"caf\xc3\xa9 \xe2\x9c\x93 \\ufffd\\u0001\" }"));
 	free(out);
 }
 

@@ -28,7 +28,7 @@ static void joined(const struct suite_test *t, char *out, size_t size)
 static void test_a_suite(void **state)
 {
 	static const char text[] =
-		"# smoke tests\n"
+		"\xef\xbb\xbf# smoke tests, with a byte order mark\n"
 		"[defaults]\n"
 		"kernel = ktstr\n"
 		"sandbox = strict\n"
@@ -43,8 +43,8 @@ static void test_a_suite(void **state)
 		"tags = sched smoke\n"
 		"expect = 3\n"
 		"timeout = 60\n"
-		"[plain]\n"
-		"run = /bin/true\n"
+		"[plain]   # with comments after blanks\n"
+		"run = /bin/true \"#1\" a\\#b c#d   # the payload\n"
 		"kernel = /boot/other\n"
 		"disk = a.img\n"
 		"disk = b.img,ro\n"
@@ -69,7 +69,7 @@ static void test_a_suite(void **state)
 	assert_string_equal(s.tests[0].tags[1], "smoke");
 	joined(&s.tests[1], buf, sizeof(buf));   /* its own kernel and disks replace the defaults' */
 	assert_string_equal(buf, "--kernel /boot/other --disk a.img --disk b.img,ro "
-			    "--net=02:00:00:00:00:01 --sandbox strict --performance -- [/bin/true]");
+			    "--net=02:00:00:00:00:01 --sandbox strict --performance -- [/bin/true] [#1] [a#b] [c#d]");
 	assert_int_equal(s.tests[1].expect, 0);
 	suite_free(&s);
 }
@@ -95,6 +95,9 @@ static void test_errors_name_the_line(void **state)
 		{ "[a]\nrun x\n", "s:2: \"run x\": a line is [NAME] or key = value" },
 		{ "# nothing\n", "s: no tests" },
 		{ "[a]\nrun = x\n[b\n", "s:3: \"[b\": a section is [NAME]" },
+		{ "[defaults]\nkernel = a\nkernel = b\n[a]\nrun = x\n", "s:3: kernel given twice in [defaults]" },
+		{ "[a]\nrun = \"\"\n", "s:1: [a]: run = names no program" },
+		{ "[a] # first\nrun = x\nexpect = 1 # one\nexpect = 2\n", "s:4: expect given twice" },
 	};
 	struct suite s;
 
