@@ -26,6 +26,12 @@ status=0
 	--file "$top/tests/bench/run-peers.sh" --file "$build/e2e/l2.cpio" \
 	-- sh ./run-peers.sh /ktstr /ktstr/vmlinuz /ktstr/l2.cpio /tmp/peers "$rounds" \
 	"nested (one L1 under QEMU TCG runs both)" "$release" > "$log" 2>&1 || status=$?
-tr -d '\r' < "$log" | grep -E '^(run-peers|nested-kvm)' >&2 || true
-[ "$status" -eq 0 ] || { echo "bench-peers: the nested run failed ($status); see $log" >&2; exit 1; }
-tr -d '\r' < "$log" | sed -n '/^{$/,/^}$/p'
+tr -d '\r' < "$log" | grep -E '^run-peers' >&2 || true
+# run-peers prints its figures after every round: the last block is the latest
+last=$(tr -d '\r' < "$log" | awk '/^{$/ { b = "" } /^{$/,/^}$/ { b = b $0 "\n" } END { printf "%s", b }')
+if [ "$status" -ne 0 ]; then
+	echo "bench-peers: the nested run failed ($status; see $log)" >&2
+	[ -n "$last" ] || exit 1
+	echo "bench-peers: the figures below are of the rounds before that (an L1 that nested emulation kills: docs/ci-incidents.md)" >&2
+fi
+printf '%s' "$last"

@@ -60,6 +60,28 @@ one() {
 	echo "run-peers: round $round: $1 $ms ms" >&2
 }
 
+median_of() {
+	awk -v p="$1" '$1 == p { print $2 }' "$work/times" | sort -n |
+		awk '{ a[NR] = $1 } END { printf "%.0f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+# The figures of the rounds so far, after every round: an L1 that nested emulation kills in
+# a later round (docs/ci-incidents.md) leaves the last summary on its console.
+summary() {
+	strict=$(median_of ktstr-strict) off=$(median_of ktstr-off) qemu=$(median_of qemu-microvm)
+	cat <<JSON
+{
+  "where": "$where",
+  "kernel": "$release",
+  "rounds": $round,
+  "what": "exec to KTSTR_EXIT=0 on COM2, same kernel, initramfs and command line, 1 vCPU, 512 MiB",
+  "median_ms": { "ktstr_strict": $strict, "ktstr_off": $off, "qemu_microvm": $qemu },
+  "ratio_to_qemu_microvm": { "ktstr_strict": $(awk -v a="$strict" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }'), "ktstr_off": $(awk -v a="$off" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }') },
+  "goal": "ktstr_strict <= 0.5 x qemu_microvm",
+  "virtme_ng": "not measured yet: it needs python3 and virtme-ng's root filesystem share in the L1"
+}
+JSON
+}
+
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
@@ -69,22 +91,6 @@ while [ "$round" -lt "$rounds" ]; do
 	*) order="qemu-microvm ktstr-strict ktstr-off" ;;
 	esac
 	for peer in $order; do one "$peer"; done
+	summary
 done
 
-median_of() {
-	awk -v p="$1" '$1 == p { print $2 }' "$work/times" | sort -n |
-		awk '{ a[NR] = $1 } END { printf "%.0f", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-strict=$(median_of ktstr-strict) off=$(median_of ktstr-off) qemu=$(median_of qemu-microvm)
-cat <<JSON
-{
-  "where": "$where",
-  "kernel": "$release",
-  "rounds": $rounds,
-  "what": "exec to KTSTR_EXIT=0 on COM2, same kernel, initramfs and command line, 1 vCPU, 512 MiB",
-  "median_ms": { "ktstr_strict": $strict, "ktstr_off": $off, "qemu_microvm": $qemu },
-  "ratio_to_qemu_microvm": { "ktstr_strict": $(awk -v a="$strict" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }'), "ktstr_off": $(awk -v a="$off" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }') },
-  "goal": "ktstr_strict <= 0.5 x qemu_microvm",
-  "virtme_ng": "not measured yet: it needs python3 and virtme-ng's root filesystem share in the L1"
-}
-JSON
