@@ -7,22 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int pin_to(const struct host_reservation *res, struct kerr *err)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (unsigned i = 0; i < res->ncpus; i++)
-		CPU_SET(res->cpu[i], &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return kerr_errno(err, errno, "--cpu-cap: pin to the reserved CPUs");
-	return 0;
-}
-
 int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 		 struct outcome *outcome, struct kerr *err)
 {
-	const char *dir = getenv("KTSTR_LOCK_DIR");
 	struct host_topology *t;
 	int r;
 
@@ -37,11 +24,11 @@ int cpu_cap_take(const struct vmm_config *cfg, struct host_reservation **res,
 	}
 	r = host_topology_read("/", t, err);
 	if (r == 0)
-		r = host_reserve_wait(dir ? dir : HOST_LOCK_DIR_DEFAULT, t, cfg->cpu_cap, HOST_RESERVE_SHARED, cfg->wait_for_cpus_s,
+		r = host_reserve_wait(host_lock_dir(), t, cfg->cpu_cap, HOST_RESERVE_SHARED, cfg->wait_for_cpus_s,
 				      *res, err);
 	free(t);
 	outcome->resources_busy = r == -EBUSY;
-	if (r == 0 && (r = pin_to(*res, err)) == 0)
+	if (r == 0 && (r = host_pin_to((*res)->cpu, (*res)->ncpus, err)) == 0)
 		host_cpulist_format((*res)->cpu, (*res)->ncpus, outcome->host_cpus, sizeof(outcome->host_cpus));
 	return r < 0 ? kerr_wrap(err, "--cpu-cap %u", cfg->cpu_cap) : 0;
 }

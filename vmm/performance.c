@@ -10,40 +10,14 @@
 #include <sys/ioctl.h>
 
 #include "vmm/firmware/cpuid.h"
+#include "vmm/host/host_files.h"
 
 #define DISABLE_WANTED (KVM_X86_DISABLE_EXITS_HLT | KVM_X86_DISABLE_EXITS_PAUSE)
-
-static bool read_line(const char *root, const char *path, char *buf, size_t size)
-{
-	char full[4200];
-	FILE *f;
-	bool ok;
-
-	snprintf(full, sizeof(full), "%s/%s", root, path);
-	if (!(f = fopen(full, "re")))
-		return false;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
 
 void performance_init(struct performance *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->place.service_cpu = HOST_PLACEMENT_NO_CPU;
-}
-
-/* This thread (and so every thread and process started after it) onto the service CPU. */
-static int pin_service(const struct performance *p, struct kerr *err)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(p->place.service_cpu, &set);
-	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		return kerr_errno(err, errno, "--performance: pin vmm to its service CPU");
-	return 0;
 }
 
 /* A shared CPU outside the VM's LLCs for the service threads, when the LLCs have none left.
@@ -83,7 +57,7 @@ static void note_placement(const struct performance *p, const struct vmm_config 
 int performance_place(const struct vmm_config *cfg, struct performance *p, struct outcome *o,
 		      struct kerr *err)
 {
-	const char *env = getenv("KTSTR_LOCK_DIR"), *dir = env ? env : HOST_LOCK_DIR_DEFAULT;
+	const char *dir = host_lock_dir();
 	const struct topology *vt = &cfg->topo;
 	int r;
 
@@ -106,8 +80,9 @@ int performance_place(const struct vmm_config *cfg, struct performance *p, struc
 		o->resources_busy = r == -EBUSY;
 		return kerr_wrap(err, "--performance");
 	}
-	if ((r = pin_service(p, err)) < 0)
-		return r;
+	/* vmm's threads, and every one and every device process started later, stay there */
+	if (host_pin_to(&p->place.service_cpu, 1, err) < 0)
+		return kerr_wrap(err, "--performance: vmm's service CPU");
 	note_placement(p, cfg, o);
 	performance_check_tsc("/", &o->performance);
 	return 0;
@@ -125,8 +100,8 @@ static const char *rt_share(char *buf, size_t size)
 {
 	char runtime[32] = "", period[32] = "";
 
-	if (!read_line("/", "proc/sys/kernel/sched_rt_runtime_us", runtime, sizeof(runtime)) ||
-	    !read_line("/", "proc/sys/kernel/sched_rt_period_us", period, sizeof(period)))
+	if (!host_read_line("/", "/proc/sys/kernel/sched_rt_runtime_us", runtime, sizeof(runtime)) ||
+	    !host_read_line("/", "/proc/sys/kernel/sched_rt_period_us", period, sizeof(period)))
 		snprintf(buf, size, "the kernel's RT throttling is unknown");
 	else if (strcmp(runtime, "-1") == 0)
 		snprintf(buf, size, "no RT throttling (sched_rt_runtime_us -1): per-CPU kernel threads "
@@ -222,37 +197,14 @@ void performance_kvm(const struct performance *p, struct kvm_vm *kvm, unsigned n
 }
 
 
-/* Whether the first "flags" line of ROOT/proc/cpuinfo has the flag. */
-static bool cpu_flag(const char *root, const char *flag)
-{
-	char full[4200], line[8192], word[64];
-	bool found = false;
-	FILE *f;
-
-	snprintf(full, sizeof(full), "%s/proc/cpuinfo", root);
-	if (!(f = fopen(full, "re")))
-		return false;
-	snprintf(word, sizeof(word), " %s", flag);
-	while (fgets(line, sizeof(line), f)) {
-		char *at;
-
-		if (strncmp(line, "flags", 5) != 0)
-			continue;
-		line[strcspn(line, "\n")] = ' ';
-		found = (at = strstr(line, word)) && at[strlen(word)] == ' ';
-		break;
-	}
-	fclose(f);
-	return found;
-}
-
 void performance_check_tsc(const char *root, struct perf_report *r)
 {
-	char source[64] = "";
-	bool constant = cpu_flag(root, "constant_tsc"), nonstop = cpu_flag(root, "nonstop_tsc");
+	char source[64] = "", flags[8192];
+	bool have = host_cpuinfo_flags(root, flags, sizeof(flags));
+	bool constant = have && host_has_word(flags, "constant_tsc"), nonstop = have && host_has_word(flags, "nonstop_tsc");
 
-	if (!read_line(root, "sys/devices/system/clocksource/clocksource0/current_clocksource", source,
-		       sizeof(source)))
+	if (!host_read_line(root, "/sys/devices/system/clocksource/clocksource0/current_clocksource", source,
+			    sizeof(source)))
 		snprintf(source, sizeof(source), "unknown");
 	if (strcmp(source, "tsc") == 0 && constant && nonstop)
 		perf_note(r, "tsc", true, "stable: the host clocksource is tsc, with constant_tsc and nonstop_tsc");

@@ -14,14 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/host/host_files.h"
+
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23   /* Linux 5.14 */
 #endif
 
-#define POOL "kernel/mm/hugepages/hugepages-2048kB"
+#define POOL "/sys/kernel/mm/hugepages/hugepages-2048kB"
 #define MAX_HOST_NODES 64        /* one word of node mask */
 
-/* free_hugepages minus resv_hugepages in /sys/DIR (promised to mappings already made). */
+/* free_hugepages minus resv_hugepages in DIR (promised to mappings already made). */
 static long long pool_free(const char *dir)
 {
 	long long v[2] = { -1, 0 };
@@ -29,18 +31,14 @@ static long long pool_free(const char *dir)
 
 	for (int i = 0; i < 2; i++) {
 		char path[512], line[32], *end;
-		FILE *f;
+		long long n;
 
-		snprintf(path, sizeof(path), "/sys/%s/%s", dir, names[i]);
-		if (!(f = fopen(path, "re")))
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (!host_read_line("/", path, line, sizeof(line)))
 			continue;
-		if (fgets(line, sizeof(line), f)) {
-			long long n = strtoll(line, &end, 10);
-
-			if (end != line && n >= 0)
-				v[i] = n;
-		}
-		fclose(f);
+		n = strtoll(line, &end, 10);
+		if (end != line && n >= 0)
+			v[i] = n;
 	}
 	return v[0] < 0 ? -1 : v[0] - v[1];
 }
@@ -65,7 +63,7 @@ static void pool_shortfall(const struct performance *p, const struct topology *v
 		for (unsigned m = 0; m < vt->nodes; m++)   /* every virtual node bound to this host node */
 			if (p->place.vnode_host_node[m] == host)
 				node_need += (long long)(vt->node[m].mem_mib << 20) / (long long)GUEST_HUGE_PAGE;
-		snprintf(dir, sizeof(dir), "devices/system/node/node%u/hugepages/hugepages-2048kB", host);
+		snprintf(dir, sizeof(dir), "/sys/devices/system/node/node%u/hugepages/hugepages-2048kB", host);
 		if ((node_have = pool_free(dir)) >= 0 && node_have < node_need) {
 			snprintf(why, len, "host node %u has %lld free 2 MiB pages, its part of guest RAM "
 				 "needs %lld", host, node_have, node_need);

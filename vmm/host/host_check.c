@@ -19,11 +19,6 @@
 
 #include "initgen/cache.h"
 
-void host_path(char *buf, size_t size, const char *root, const char *rel)
-{
-	snprintf(buf, size, "%s%s", strcmp(root, "/") == 0 ? "" : root, rel);
-}
-
 struct host_check *host_add(struct host_report *r, const char *name, enum host_status s,
 			    const char *fmt, ...)
 {
@@ -51,23 +46,6 @@ void host_fix(struct host_check *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->fix, sizeof(c->fix), fmt, ap);
 	va_end(ap);
-}
-
-bool host_read_line(const char *root, const char *rel, char *buf, size_t size)
-{
-	char path[4096];
-	FILE *f;
-	bool ok;
-
-	host_path(path, sizeof(path), root, rel);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	ok = fgets(buf, (int)size, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
 }
 
 static bool action_avail(uint32_t action)

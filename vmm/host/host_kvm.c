@@ -26,35 +26,16 @@ static bool exists(const char *root, const char *rel)
 	return stat(path, &st) == 0;
 }
 
-static bool has_word(const char *line, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = strstr(line, word); p; p = strstr(p + 1, word))
-		if ((p == line || p[-1] == ' ' || p[-1] == '\t') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
-			return true;
-	return false;
-}
-
 /* The first "flags" line of cpuinfo: every CPU has the same virtualization flags. */
 static void read_cpu_flags(const char *root, struct host_kvm *kvm)
 {
-	char path[4096], line[8192];
-	FILE *f;
+	char line[8192];
 
-	host_path(path, sizeof(path), root, "/proc/cpuinfo");
-	f = fopen(path, "re");
-	if (!f)
+	if (!host_cpuinfo_flags(root, line, sizeof(line)))
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "flags", 5) != 0 || !strchr(line, ':'))
-			continue;
-		kvm->cpu_vmx = has_word(strchr(line, ':'), "vmx");
-		kvm->cpu_svm = has_word(strchr(line, ':'), "svm");
-		kvm->cpu_hypervisor = has_word(strchr(line, ':'), "hypervisor");
-		break;
-	}
-	fclose(f);
+	kvm->cpu_vmx = host_has_word(strchr(line, ':'), "vmx");
+	kvm->cpu_svm = host_has_word(strchr(line, ':'), "svm");
+	kvm->cpu_hypervisor = host_has_word(strchr(line, ':'), "hypervisor");
 }
 
 void host_kvm_identify(const char *root, struct host_kvm *kvm)

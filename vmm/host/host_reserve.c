@@ -2,6 +2,8 @@
 #include "vmm/host/host_reserve.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -194,4 +196,24 @@ void host_release(struct host_reservation *res)
 {
 	while (res->ncpus > 0)
 		close(res->fd[--res->ncpus]);
+}
+
+const char *host_lock_dir(void)
+{
+	const char *dir = getenv("KTSTR_LOCK_DIR");
+
+	return dir ? dir : HOST_LOCK_DIR_DEFAULT;
+}
+
+int host_pin_to(const unsigned *cpus, unsigned n, struct kerr *err)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < n; i++)
+		CPU_SET(cpus[i], &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return kerr_errno(err, errno, "pin to host CPU%s %u%s", n == 1 ? "" : "s", cpus[0],
+				  n == 1 ? "" : " and the others held");
+	return 0;
 }

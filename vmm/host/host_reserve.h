@@ -40,4 +40,10 @@ int host_reserve_llcs_wait(const char *lock_dir, const struct host_topology *t, 
 
 void host_release(struct host_reservation *res);
 
+/* $KTSTR_LOCK_DIR, else HOST_LOCK_DIR_DEFAULT: the one lock directory every run of a host uses. */
+const char *host_lock_dir(void);
+
+/* This thread, and every thread and process it starts later, onto these host CPUs. */
+int host_pin_to(const unsigned *cpus, unsigned n, struct kerr *err);
+
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/host/host_check_internal.h"
+#include "vmm/host/host_files.h"
 
 #define WORDS (HOST_MAX_CPUS / 64)
 #define CPU_DIR "/sys/devices/system/cpu"
