@@ -132,7 +132,8 @@ $(O)/e2e-guest/%: tests/e2e/guest/%.c guest/ktstr.c guest/ktstr.h
 
 # Tests: each tests/{unit,harness}/test_X.c is one cmocka binary linked with every library.
 TEST_LIBS := $(LIBRUNNER) $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC) $(LIBKTSTR)
-$(O)/tests/%: $(O)/obj/tests/unit/%.o $(O)/obj/tests/support/iasl.o $(O)/obj/tests/support/fake_tree.o $(TEST_LIBS)
+TEST_SUPPORT := $(addprefix $(O)/obj/tests/support/,iasl.o fake_tree.o bzimage_header.o)
+$(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_SUPPORT) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
 $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
@@ -217,9 +218,9 @@ bench-blk-harness: all $(BLK_HARNESS_BENCH)
 bench-blk-guest: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/blk-bench.sh $(O)
 TINY_KERNEL := $(O)/tests/tiny-kernel
-$(TINY_KERNEL): tests/bench/tiny_kernel.c
+$(TINY_KERNEL): tests/bench/tiny_kernel.c tests/support/bzimage_header.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
+	$(CC) -std=gnu11 -O2 $(WARN) -I. -o $@ $^
 bench-host: all $(TINY_KERNEL) $(JSON_GET)
 	@tests/bench/host-bench.sh $(O) $(BENCH_RUNS)
 PEER_ROUNDS ?= 9

@@ -1,15 +1,15 @@
 /* A bzImage with no Linux in it, for host-side benchmarks that need a guest to run but not
- * to boot: the setup header ktstr-vmm's loader checks (boot protocol 2.12, loaded high,
- * 64-bit entry, relocatable) and, at the 64-bit entry, a few instructions.
+ * to boot: the setup header the loader's own tests use (tests/support/bzimage_header.c) and,
+ * at the 64-bit entry, a few instructions.
  *   reset: writes 0xfe to port 0x64 (the i8042 reset line): the VM ends at once.
  *   halt:  halts with interrupts off: the VM stays up until --timeout.
  * usage: tiny-kernel reset|halt FILE */
-#include <asm/bootparam.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SETUP_SECTS 4
+#include "tests/support/bzimage_header.h"
+
+#define SETUP_SECTS BZIMAGE_TEST_SETUP_SECTS
 #define ENTRY_64    0x200    /* the 64-bit entry, from the start of the protected-mode part */
 #define PM_SIZE     0x1000
 
@@ -25,22 +25,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tiny-kernel reset|halt FILE\n");
 		return 2;
 	}
-	memset(&h, 0, sizeof(h));
-	h.setup_sects = SETUP_SECTS;
-	h.boot_flag = 0xaa55;
-	/* "jmp" over the header: the loader reads the header's length from its offset */
-	h.jump = (uint16_t)(0xeb | ((0x1f1 + sizeof(h) - 0x202) << 8));
-	h.header = 0x53726448;   /* "HdrS" */
-	h.version = 0x020c;
-	h.loadflags = LOADED_HIGH;
-	h.code32_start = 0x100000;
-	h.relocatable_kernel = 1;
-	h.kernel_alignment = 0x200000;
-	h.xloadflags = XLF_KERNEL_64;
-	h.cmdline_size = 2047;
-	h.initrd_addr_max = 0x7fffffff;
-	h.pref_address = 0x1000000;
-	h.init_size = 0x100000;
+	h = bzimage_test_header();
 	memcpy(image + 0x1f1, &h, sizeof(h));
 	if (strcmp(argv[1], "reset") == 0)
 		memcpy(image + (SETUP_SECTS + 1) * 512 + ENTRY_64, reset, sizeof(reset));

@@ -15,10 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/support/bzimage_header.h"
 #include "vmm/boot/bzimage.h"
 #include "vmm/guest_memory.h"
 
-#define SETUP_SECTS 4
+#define SETUP_SECTS BZIMAGE_TEST_SETUP_SECTS
 #define PAYLOAD_LEN 8192
 
 struct fixture {
@@ -27,27 +28,6 @@ struct fixture {
 	char initrd[96];
 	struct setup_header hdr;
 };
-
-static struct setup_header good_header(void)
-{
-	struct setup_header h;
-
-	memset(&h, 0, sizeof(h));
-	h.setup_sects = SETUP_SECTS;
-	h.boot_flag = 0xaa55;
-	h.jump = 0x6aeb;                 /* short jump; its offset byte sizes the header */
-	h.header = 0x53726448;
-	h.version = 0x020f;
-	h.loadflags = LOADED_HIGH;
-	h.kernel_alignment = 0x200000;
-	h.relocatable_kernel = 1;
-	h.xloadflags = XLF_KERNEL_64;
-	h.cmdline_size = 2047;
-	h.initrd_addr_max = 0x7fffffff;
-	h.pref_address = 0x1000000;
-	h.init_size = 0x2000000;         /* 32 MiB to decompress into */
-	return h;
-}
 
 static void write_file(const char *path, const void *data, size_t len)
 {
@@ -82,7 +62,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->kernel, sizeof(f->kernel), "%s/bzImage", f->dir);
 	snprintf(f->initrd, sizeof(f->initrd), "%s/initrd", f->dir);
-	f->hdr = good_header();
+	f->hdr = bzimage_test_header();
 	*state = f;
 	return 0;
 }
@@ -210,7 +190,7 @@ static void expect_refused(struct fixture *f, uint64_t mib, const char *initrd, 
 
 /* One header field spoiled in an otherwise good image: refused, saying why. */
 #define REFUSED_WITH(field, value, says) do {                   \
-		f->hdr = good_header();                          \
+		f->hdr = bzimage_test_header();                          \
 		f->hdr.field = (value);                          \
 		expect_refused(f, 256, NULL, "x", (says));       \
 	} while (0)
@@ -238,7 +218,7 @@ static void test_does_not_fit(void **state)
 
 	f->hdr.init_size = 200u << 20;
 	expect_refused(f, 128, NULL, "x", "raise --memory");
-	f->hdr = good_header();
+	f->hdr = bzimage_test_header();
 	memset(longline, 'c', sizeof(longline) - 1);
 	expect_refused(f, 128, NULL, longline, "2999 bytes exceeds the kernel's 2047");
 	f->hdr.initrd_addr_max = 0x2000000;      /* only 32 MiB: below the kernel's end */

@@ -283,6 +283,33 @@ static void test_kernel_names(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* A lock directory and an empty "kernel" of a test's own, KTSTR_LOCK_DIR pointing there. */
+struct lock_env {
+	char dir[32], kernel[32];
+	int kfd;
+};
+
+static void lock_env_open(struct lock_env *e)
+{
+	snprintf(e->dir, sizeof(e->dir), "/tmp/ktstr-cli-locks-XXXXXX");
+	snprintf(e->kernel, sizeof(e->kernel), "/tmp/ktstr-cli-kernel-XXXXXX");
+	e->kfd = mkstemp(e->kernel);
+	assert_true(e->kfd >= 0);
+	assert_non_null(mkdtemp(e->dir));
+	setenv("KTSTR_LOCK_DIR", e->dir, 1);
+}
+
+static void lock_env_close(struct lock_env *e)
+{
+	char cmd[64];
+
+	unsetenv("KTSTR_LOCK_DIR");
+	close(e->kfd);
+	unlink(e->kernel);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* --cpu-cap on this very host, in a lock directory of the test's own: with every LLC held
  * exclusively (as a run that must be alone would), a capped run is skipped as busy (117)
  * before it builds anything, also after --wait-for-cpus; once they are free it is not. */
@@ -291,14 +318,12 @@ static void test_cpu_cap_busy(void **state)
 	static struct run r;
 	static struct host_topology t;
 	static struct host_reservation held;
-	char dir[] = "/tmp/ktstr-cli-locks-XXXXXX", kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", cmd[64];
+	struct lock_env e;
 	struct kerr err = { 0 };
-	int kfd = mkstemp(kernel);
+	const char *dir = e.dir, *kernel = e.kernel;
 
 	(void)state;
-	assert_true(kfd >= 0);
-	assert_non_null(mkdtemp(dir));
-	setenv("KTSTR_LOCK_DIR", dir, 1);
+	lock_env_open(&e);
 	run_vmm(&r, "--kernel", kernel, "--wait-for-cpus", "3", "--", "true", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "--wait-for-cpus without --cpu-cap"));
@@ -318,11 +343,7 @@ static void test_cpu_cap_busy(void **state)
 	run_vmm(&r, "--kernel", kernel, "--no-host-check", "--cpu-cap", "1", "--", "true", NULL);
 	assert_int_not_equal(r.status, 117);   /* it goes on, to refuse the empty kernel */
 	assert_null(strstr(r.err, "busy"));
-	unsetenv("KTSTR_LOCK_DIR");
-	close(kfd);
-	unlink(kernel);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	lock_env_close(&e);
 }
 
 /* --performance on this very host: never with --cpu-cap; a VM this host could never hold is
@@ -332,14 +353,12 @@ static void test_performance_busy(void **state)
 	static struct run r;
 	static struct host_topology t;
 	static struct host_reservation held;
-	char dir[] = "/tmp/ktstr-cli-locks-XXXXXX", kernel[] = "/tmp/ktstr-cli-kernel-XXXXXX", cmd[64];
+	struct lock_env e;
 	struct kerr err = { 0 };
-	int kfd = mkstemp(kernel);
+	const char *dir = e.dir, *kernel = e.kernel;
 
 	(void)state;
-	assert_true(kfd >= 0);
-	assert_non_null(mkdtemp(dir));
-	setenv("KTSTR_LOCK_DIR", dir, 1);
+	lock_env_open(&e);
 	run_vmm(&r, "--kernel", kernel, "--performance", "--cpu-cap", "1", "--", "true", NULL);
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "--cpu-cap 1 with --performance"));
@@ -357,11 +376,7 @@ static void test_performance_busy(void **state)
 	    !strstr(r.err, "after waiting 1 s"))
 		fail_msg("stderr: %s", r.err);
 	host_release(&held);
-	unsetenv("KTSTR_LOCK_DIR");
-	close(kfd);
-	unlink(kernel);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	lock_env_close(&e);
 }
 
 /* --check-host on this very host: a verdict line, and the exit status agrees with it (0 for
