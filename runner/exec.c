@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VMM_HOST_ERROR 120
-#define VMM_NO_RESULT  121
+#include "vmm/outcome.h"
+
+#define NOT_STARTED    127   /* the child could not exec ktstr-vmm (as a shell says) */
 #define TAIL_LINES     30
 #define TAIL_BYTES     8192
 
@@ -117,12 +118,12 @@ static int start(const struct exec_config *c, struct run_result *r, unsigned i, 
 		sigemptyset(&none);
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent ||
 		    sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-			_exit(127);
+			_exit(NOT_STARTED);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
-			_exit(127);
+			_exit(NOT_STARTED);
 		execv(c->vmm, argv);
 		dprintf(2, "ktstr-run: exec %s: %s\n", c->vmm, strerror(errno));
-		_exit(127);
+		_exit(NOT_STARTED);
 	}
 	close(fd);
 	*s = (struct slot){ .pid = pid, .test = i };
@@ -189,21 +190,21 @@ static char *panic_lines(const char *stderr_path)
 static const char *outcome_of(int status)
 {
 	switch (status) {
-	case 117: return "busy";
-	case 118: return "scheduler_died";
-	case 119: return "host_unsuitable";
-	case 120: return "host_error";
-	case 121: return "no_result";
-	case 122: return "panic";
-	case 124: return "timeout";
-	case 127: return "not_started";
+	case VMM_EXIT_BUSY: return "busy";
+	case VMM_EXIT_SCHEDULER_DIED: return "scheduler_died";
+	case VMM_EXIT_HOST_UNSUITABLE: return "host_unsuitable";
+	case VMM_EXIT_HOST_ERROR: return "host_error";
+	case VMM_EXIT_NO_RESULT: return "no_result";
+	case VMM_EXIT_PANIC: return "panic";
+	case VMM_EXIT_TIMEOUT: return "timeout";
+	case NOT_STARTED: return "not_started";
 	default: return "exited";
 	}
 }
 
 bool exec_is_infra_failure(int status, const char *console_tail)
 {
-	return status == VMM_HOST_ERROR || (status == VMM_NO_RESULT && (!console_tail || !*console_tail));
+	return status == VMM_EXIT_HOST_ERROR || (status == VMM_EXIT_NO_RESULT && (!console_tail || !*console_tail));
 }
 
 /* The last line of a file, cut to fit. */
@@ -304,7 +305,7 @@ static void start_pending(const struct exec_config *c, struct run_result *r, str
 			st->running++;
 			continue;
 		}
-		r[i].ran = true, r[i].status = 127, r[i].attempts++;
+		r[i].ran = true, r[i].status = NOT_STARTED, r[i].attempts++;
 		snprintf(r[i].outcome, sizeof(r[i].outcome), "not_started");
 		snprintf(r[i].message, sizeof(r[i].message), "could not start: %s", why.msg);
 		st->done++, st->failed++;
