@@ -6,9 +6,17 @@
 # COM2 file polled every 10 ms, then QEMU is stopped). Prints one JSON object. POSIX sh (it
 # runs in the nested L1's busybox).
 #
-# usage: run-peers.sh BIN_DIR KERNEL INITRD WORK_DIR ROUNDS WHERE KERNEL_RELEASE
+# With VNG_DIR (scripts/fetch-vng) and the kernel's MODULE_DIR, virtme-ng runs too:
+# `vng --run KERNEL --exec /bin/true`, its own way (its initramfs, this system's root shared
+# over virtio-fs, its command line), timed from exec until vng exits, which it does once the
+# command has run. Where this system is the nested L1's initramfs, what vng expects of a
+# Debian root is put in place first: the modules at /lib/modules, udev, /etc's basic files.
+#
+# vng's run counts only when the command's output came back.
+#
+# usage: run-peers.sh BIN_DIR KERNEL INITRD WORK_DIR ROUNDS WHERE KERNEL_RELEASE [VNG_DIR MODULE_DIR]
 set -u
-bin=$1 kernel=$2 initrd=$3 work=$4 rounds=$5 where=$6 release=$7
+bin=$1 kernel=$2 initrd=$3 work=$4 rounds=$5 where=$6 release=$7 vng=${8:-} modules=${9:-}
 # what ktstr-vmm gives a kernel with --initrd and the payload /bin/true (vmm/boot/cmdline.h)
 cmdline="console=ttyS0 reboot=k panic=-1 quiet 8250.nr_uarts=2 io_delay=none pci=off -- /bin/true"
 mkdir -p "$work"
@@ -43,12 +51,32 @@ run_qemu() {
 	return 0
 }
 
+prepare_vng() {
+	[ -e "/lib/modules/$release" ] || { mkdir -p /lib/modules && ln -s "$modules" "/lib/modules/$release"; }
+	mkdir -p /run /etc /var/tmp /usr/local/bin /usr/lib
+	[ -e /etc/passwd ] || echo 'root:x:0:0:root:/root:/bin/sh' > /etc/passwd
+	[ -e /etc/hosts ] || echo '127.0.0.1 localhost' > /etc/hosts
+	[ -e /etc/fstab ] || : > /etc/fstab
+	# udev where vng's guest init looks for it, and its rules where udevd reads them
+	[ -e /usr/local/bin/udevd ] || command -v udevd > /dev/null || ln -s "$vng/bin/udevd" "$vng/bin/udevadm" /usr/local/bin/
+	[ -e /usr/lib/udev ] || ln -s "$vng/root/usr/lib/udev" /usr/lib/udev
+}
+
+run_vng() {
+	# vng finds modprobe (kmod's, for --show-depends) and virtiofsd on PATH; what the command
+	# prints comes back on vng's stdout: the proof that it ran
+	PATH="$vng/bin:/usr/sbin:/usr/bin:$PATH" "$vng/bin/vng" --run "$kernel" --cpus 1 --memory 512M \
+		--exec '/bin/true && echo vng-payload-ran' < /dev/null > "$work/vng.console" 2> "$work/vng.stderr" &&
+		grep -q '^vng-payload-ran' "$work/vng.console"
+}
+
 one() {
 	t0=$(now_ms)
 	case $1 in
 	ktstr-strict) run_ktstr strict ;;
 	ktstr-off) run_ktstr off ;;
 	qemu-microvm) run_qemu ;;
+	vng) run_vng ;;
 	esac
 	status=$? ms=$(($(now_ms) - t0))
 	if [ "$status" -ne 0 ]; then
@@ -66,31 +94,53 @@ median_of() {
 }
 # The figures of the rounds so far, after every round: an L1 that nested emulation kills in
 # a later round (docs/ci-incidents.md) leaves the last summary on its console.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 summary() {
 	strict=$(median_of ktstr-strict) off=$(median_of ktstr-off) qemu=$(median_of qemu-microvm)
+	if [ -n "$vng" ]; then
+		v=$(median_of vng)
+		vng_median=", \"vng\": $v"
+		vng_ratio="$(printf ',\n  "ratio_to_vng": { "ktstr_strict": %s, "ktstr_off": %s }' "$(ratio "$strict" "$v")" "$(ratio "$off" "$v")")"
+		vng_what="virtme-ng $(cat "$vng/version"): vng --run KERNEL --exec /bin/true, exec to its exit (its own initramfs, the L1's root over virtio-fs)"
+	else
+		vng_median='' vng_ratio='' vng_what="not measured (make bench-peers fetches it with scripts/fetch-vng)"
+	fi
 	cat <<JSON
 {
   "where": "$where",
   "kernel": "$release",
   "rounds": $round,
   "what": "exec to KTSTR_EXIT=0 on COM2, same kernel, initramfs and command line, 1 vCPU, 512 MiB",
-  "median_ms": { "ktstr_strict": $strict, "ktstr_off": $off, "qemu_microvm": $qemu },
-  "ratio_to_qemu_microvm": { "ktstr_strict": $(awk -v a="$strict" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }'), "ktstr_off": $(awk -v a="$off" -v b="$qemu" 'BEGIN { printf "%.2f", a / b }') },
-  "goal": "ktstr_strict <= 0.5 x qemu_microvm",
-  "virtme_ng": "not measured yet: it needs python3 and virtme-ng's root filesystem share in the L1"
+  "virtme_ng": "$vng_what",
+  "median_ms": { "ktstr_strict": $strict, "ktstr_off": $off, "qemu_microvm": $qemu$vng_median },
+  "ratio_to_qemu_microvm": { "ktstr_strict": $(ratio "$strict" "$qemu"), "ktstr_off": $(ratio "$off" "$qemu") }$vng_ratio,
+  "goal": "ktstr_strict <= 0.5 x qemu_microvm and <= 0.33 x vng"
 }
 JSON
 }
 
+# this round's order: the peers rotated by the round's number, so each goes first in turn
+order_of() {
+	# shellcheck disable=SC2086 # the peers' names are words
+	set -- $peers
+	k=$((round % $#))
+	while [ "$k" -gt 0 ]; do
+		first=$1
+		shift
+		set -- "$@" "$first"
+		k=$((k - 1))
+	done
+	echo "$@"
+}
+
+peers="ktstr-strict ktstr-off qemu-microvm"
+if [ -n "$vng" ]; then
+	prepare_vng
+	peers="$peers vng"
+fi
 round=0
 while [ "$round" -lt "$rounds" ]; do
 	round=$((round + 1))
-	case $((round % 3)) in   # each peer goes first, second and third in turn
-	0) order="ktstr-strict ktstr-off qemu-microvm" ;;
-	1) order="ktstr-off qemu-microvm ktstr-strict" ;;
-	*) order="qemu-microvm ktstr-strict ktstr-off" ;;
-	esac
-	for peer in $order; do one "$peer"; done
+	for peer in $(order_of); do one "$peer"; done
 	summary
 done
-
