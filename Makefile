@@ -77,12 +77,12 @@ $(LIBKTSTR): $(O)/obj/guest/ktstr.o
 	$(AR) rcs $@ $^
 
 $(DEVPROC): $(O)/obj/devproc/main.o $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lelf -lz -lzstd
 $(VMM): $(O)/obj/vmm/main.o $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz -lzstd
 # ktstr-run parses each test's options with ktstr-vmm's own parser (libvmm's cli.c).
 $(RUNNER): $(O)/obj/runner/main.o $(LIBRUNNER) $(LIBVMM) $(LIBINITGEN) $(LIBPOLICY) $(LIBIPC)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz -lzstd
 
 # The guest's PID 1: static, and never built with sanitizers (it runs inside the VM).
 GUEST_INIT_SRC := guest/init.c guest/init_sched.c guest/init_setup.c guest/ktstr.c
@@ -135,10 +135,10 @@ TEST_LIBS := $(LIBRUNNER) $(LIBVMM) $(LIBDEVPROC) $(LIBINITGEN) $(LIBPOLICY) $(L
 TEST_SUPPORT := $(addprefix $(O)/obj/tests/support/,iasl.o fake_tree.o bzimage_header.o)
 $(O)/tests/%: $(O)/obj/tests/unit/%.o $(TEST_SUPPORT) $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz -lzstd
 $(O)/tests/%: $(O)/obj/tests/harness/%.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz -lzstd
 $(PROBE): $(O)/obj/tests/harness/sandbox_probe.o $(LIBPOLICY) $(LIBIPC)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap
@@ -201,15 +201,15 @@ BENCH_LEVEL ?= standard
 BLK_HARNESS_BENCH := $(O)/tests/bench_blk_harness
 $(BLK_HARNESS_BENCH): $(O)/obj/tests/bench/bench_blk_harness.o $(O)/obj/tests/harness/virtio_driver.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka -lseccomp -lcap -lpthread -lelf -lz -lzstd
 INITRAMFS_BENCH := $(O)/tests/bench_initramfs
 $(INITRAMFS_BENCH): $(O)/obj/tests/bench/bench_initramfs.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz -lzstd
 INITRD_SHARE_BENCH := $(O)/tests/bench_initrd_share
 $(INITRD_SHARE_BENCH): $(O)/obj/tests/bench/bench_initrd_share.o $(TEST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lcap -lpthread -lelf -lz -lzstd
 bench: bench-boot bench-host bench-blk-harness bench-blk-guest bench-initramfs
 bench-boot: all $(NESTED_TOOLS) $(E2E_GUEST)
 	@tests/bench/bench.sh $(O) $(BENCH_RUNS) $(BENCH_LEVEL)

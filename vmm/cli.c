@@ -49,6 +49,10 @@ void cli_print_help(void)
 	       "                       DIR/modules/RELEASE next to a kernel from fetch-kernel\n"
 	       "  --initramfs-compress gzip|none  (default gzip)\n"
 	       "  --no-initramfs-cache build the initramfs for this run only\n"
+	       "  --guest-decompress   let the kernel decompress itself in the guest (and place\n"
+	       "                       itself at random: KASLR) instead of booting the kernel\n"
+	       "                       proper that ktstr-vmm decompresses once into its cache\n"
+	       "                       (~/.cache/ktstr-vmm/vmlinux; gzip or zstd bzImages)\n"
 	       "  --append ARGS        more kernel command-line arguments\n"
 	       "  --cpus N             vCPUs (default 1): one node, one LLC, N cores\n"
 	       "  --topology NUMA,LLCS,CORES_PER_LLC,THREADS_PER_CORE\n"
@@ -209,7 +213,7 @@ enum {
 	OPT_STATS_SOCKET, OPT_PROFRAW_DIR, OPT_VIRTIO_CMDLINE, OPT_TOPOLOGY, OPT_NUMA_NODE,
 	OPT_NUMA_DISTANCES, OPT_SCHEDULER, OPT_SCHEDULER_ARG, OPT_INCLUDE, OPT_MODULES,
 	OPT_INITRAMFS_COMPRESS, OPT_NO_INITRAMFS_CACHE, OPT_CHECK_HOST, OPT_JSON, OPT_NO_HOST_CHECK,
-	OPT_CONSOLE_LOG_LIMIT, OPT_CPU_CAP, OPT_WAIT_FOR_CPUS, OPT_PERFORMANCE,
+	OPT_CONSOLE_LOG_LIMIT, OPT_CPU_CAP, OPT_WAIT_FOR_CPUS, OPT_PERFORMANCE, OPT_GUEST_DECOMPRESS,
 };
 
 /* HOST[:GUEST]: GUEST is the part after the last ":/"; without one, /BASENAME of HOST. */
@@ -327,6 +331,7 @@ static int apply_option(int c, char *arg, struct vmm_config *cfg, struct kerr *e
 	case OPT_JSON: cfg->check_host_json = true; return 0;
 	case OPT_NO_HOST_CHECK: cfg->no_host_check = true; return 0;
 	case OPT_PERFORMANCE: cfg->performance = true; return 0;
+	case OPT_GUEST_DECOMPRESS: cfg->guest_decompress = true; return 0;
 	case 'h': cfg->show_help = true; return 0;
 	case 'V': cfg->show_version = true; return 0;
 	default: return kerr_set(err, EINVAL, "internal: option %d", c);
@@ -406,6 +411,7 @@ int cli_parse(int argc, char **argv, struct vmm_config *cfg, struct kerr *err)
 		{ "cpu-cap", required_argument, NULL, OPT_CPU_CAP },
 		{ "wait-for-cpus", required_argument, NULL, OPT_WAIT_FOR_CPUS },
 		{ "performance", no_argument, NULL, OPT_PERFORMANCE },
+		{ "guest-decompress", no_argument, NULL, OPT_GUEST_DECOMPRESS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },

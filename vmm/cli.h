@@ -60,6 +60,7 @@ struct vmm_config {
 	unsigned n_includes;
 	bool initramfs_gzip;         /* --initramfs-compress gzip (default) or none */
 	bool initramfs_cache;        /* off with --no-initramfs-cache */
+	bool guest_decompress;       /* --guest-decompress: no direct boot (vmm/boot/vmlinux.h) */
 	bool show_help;
 	bool show_version;
 	bool check_host;             /* --check-host: report on the host and exit */

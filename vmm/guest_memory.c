@@ -137,6 +137,6 @@ int guest_memory_map_file(struct guest_memory *m, uint64_t gpa, int fd, uint64_t
 		return kerr_set(err, EINVAL, "mapping %llu bytes at 0x%llx: not page aligned or not in RAM",
 				(unsigned long long)len, (unsigned long long)gpa);
 	if (mmap(at, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED)
-		return kerr_errno(err, errno, "mapping the initrd into guest RAM");
+		return kerr_errno(err, errno, "mapping a file into guest RAM");
 	return 0;
 }

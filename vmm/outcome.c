@@ -282,6 +282,11 @@ static void write_body(FILE *f, const struct outcome *o)
 	if (o->built_initramfs)
 		fprintf(f, ",\n  \"initramfs\": { \"cache_hit\": %s, \"bytes\": %llu }",
 			o->initramfs_cache_hit ? "true" : "false", (unsigned long long)o->initramfs_bytes);
+	if (o->kernel_boot[0]) {
+		fprintf(f, ",\n  \"kernel_boot\": { \"direct\": %s, \"detail\": ", o->kernel_direct ? "true" : "false");
+		json_string(f, o->kernel_boot, strlen(o->kernel_boot));
+		fputs(" }", f);
+	}
 	write_device_faults(f, o);
 	perf_write_json(f, &o->performance);
 	if (o->console_log_file)

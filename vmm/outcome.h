@@ -75,6 +75,8 @@ struct outcome {
 		struct ipc_device_stats stats;
 	} devices[OUTCOME_MAX_DEVICES];    /* what each virtio device served */
 	unsigned n_devices;
+	bool kernel_direct;            /* the kernel proper was decompressed on the host (vmm/boot/vmlinux.h) */
+	char kernel_boot[200];         /* how the kernel was loaded, or why not directly; "" not loaded */
 	bool console_log_file;         /* --console-log named a regular file (sizes below known) */
 	uint64_t console_log_bytes;
 	uint64_t console_log_limit;    /* --console-log-limit in bytes; 0: none */

@@ -128,7 +128,8 @@ static int load_guest(struct vm *vm, struct bzimage_entry *entry, struct kerr *e
 	struct bzimage_config bcfg = { .kernel_path = vm->cfg->kernel, .initrd_fd = vm->initrd.fd,
 				       .initrd_size = vm->initrd.size, .cmdline = cmdline,
 				       .initrd_name = vm->cfg->initrd ? vm->cfg->initrd : "the initramfs",
-				       .initrd_map = !vm->cfg->initrd && !vm->mem.huge };
+				       .initrd_map = !vm->cfg->initrd && !vm->mem.huge,
+				       .guest_decompress = vm->cfg->guest_decompress };
 	int r;
 
 	if ((r = kernel_args(vm, cmdline, sizeof(cmdline), virtio, &acfg.n_virtio, err)) < 0 ||
@@ -177,9 +178,9 @@ static int create_vcpus(struct vm *vm, const struct bzimage_entry *entry, struct
 	return long_mode_enter(vm->vcpus[0].fd, entry->rip, entry->zero_page, err);
 }
 
-static int build(struct vm *vm, struct kerr *err)
+static int build(struct vm *vm, struct outcome *outcome, struct kerr *err)
 {
-	struct bzimage_entry entry;
+	struct bzimage_entry entry = { 0 };
 	int r;
 
 	if ((r = performance_create_memory(&vm->perf, vm->cfg, &vm->mem, vm->perf.report, err)) < 0 ||
@@ -190,8 +191,11 @@ static int build(struct vm *vm, struct kerr *err)
 	if ((r = start_serial(vm, err)) < 0 ||
 	    (r = vm_virtio_spawn(vm, err)) < 0 ||
 	    (r = map_memory(vm, err)) < 0 ||
-	    (r = load_guest(vm, &entry, err)) < 0 ||
-	    (r = create_vcpus(vm, &entry, err)) < 0 ||
+	    (r = load_guest(vm, &entry, err)) < 0)
+		return r;
+	outcome->kernel_direct = entry.direct;
+	snprintf(outcome->kernel_boot, sizeof(outcome->kernel_boot), "%s", entry.boot);
+	if ((r = create_vcpus(vm, &entry, err)) < 0 ||
 	    (r = serial_host_register(&vm->serial, &vm->pio, err)) < 0 ||
 	    (r = i8042_register(&vm->kbd, &vm->pio, on_reset, vm, err)) < 0 ||
 	    (r = vm_virtio_setup(vm, err)) < 0 ||
@@ -402,7 +406,7 @@ int vm_run(const struct vmm_config *cfg, struct outcome *outcome, struct kerr *e
 		r = performance_place(cfg, &vm->perf, outcome, err);
 	if (r == 0)
 		r = open_initrd(vm, err);
-	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, err)) < 0) {
+	if (r < 0 || (r = vcpu_signals_init(err)) < 0 || (r = build(vm, outcome, err)) < 0) {
 		vm_destroy(vm);
 		free(vm);
 		return r;

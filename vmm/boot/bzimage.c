@@ -6,9 +6,12 @@
 #include <asm/e820.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "vmm/boot/vmlinux.h"
 
 #define SETUP_HEADER_OFFSET 0x1f1
 #define HDRS_MAGIC          0x53726448u  /* "HdrS" */
@@ -120,6 +123,46 @@ static int load_protected_mode(struct guest_memory *mem, struct kernel_file *k,
 	return 0;
 }
 
+/* The kernel proper straight to its link address (vmlinux.h); false, saying why, when it
+ * cannot be, and the bzImage is then loaded as usual. */
+static bool load_direct(struct guest_memory *mem, struct kernel_file *k, bool guest_decompress,
+			struct bzimage_entry *entry)
+{
+	uint64_t highest = kernel_end(&k->hdr);
+	struct stat st;
+	char why[160];
+	int fd;
+
+	if (guest_decompress) {
+		snprintf(entry->boot, sizeof(entry->boot), "the kernel's own decompressor: --guest-decompress");
+		return false;
+	}
+	if (k->hdr.version < 0x0208 || k->hdr.payload_length == 0) {
+		snprintf(entry->boot, sizeof(entry->boot), "the kernel's own decompressor: "
+			 "the bzImage names no payload (boot protocol %u.%02u)", k->hdr.version >> 8,
+			 k->hdr.version & 0xff);
+		return false;
+	}
+	if (highest > guest_memory_low_end(mem))
+		highest = guest_memory_low_end(mem);
+	if (fstat(k->fd, &st) < 0)
+		fd = -1, snprintf(why, sizeof(why), "fstat: %s", strerror(errno));
+	else
+		fd = vmlinux_unpack(k->fd, &st, k->setup_size + k->hdr.payload_offset,
+				    k->hdr.payload_length, why, sizeof(why));
+	if (fd >= 0 && vmlinux_load(mem, fd, BOOT_KERNEL_LOAD, highest, &entry->rip, why, sizeof(why)) == 0) {
+		close(fd);
+		entry->direct = true;
+		snprintf(entry->boot, sizeof(entry->boot), "vmlinux decompressed on the host, "
+			 "entered at 0x%llx", (unsigned long long)entry->rip);
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	snprintf(entry->boot, sizeof(entry->boot), "the kernel's own decompressor: %s", why);
+	return false;
+}
+
 static void add_e820(struct boot_params *bp, uint64_t addr, uint64_t size, uint32_t type)
 {
 	struct boot_e820_entry *e = &bp->e820_table[bp->e820_entries++];
@@ -188,8 +231,10 @@ int bzimage_load(struct guest_memory *mem, const struct bzimage_config *cfg,
 	struct kernel_file k = { .fd = -1 };
 	int r;
 
-	if ((r = open_kernel(&k, cfg->kernel_path, err)) < 0 ||
-	    (r = load_protected_mode(mem, &k, cfg->kernel_path, err)) < 0)
+	if ((r = open_kernel(&k, cfg->kernel_path, err)) < 0)
+		goto out;
+	entry->direct = false;
+	if (!load_direct(mem, &k, cfg->guest_decompress, entry) && (r = load_protected_mode(mem, &k, cfg->kernel_path, err)) < 0)
 		goto out;
 	memset(bp, 0, sizeof(*bp));
 	bp->hdr = k.hdr;
@@ -203,7 +248,8 @@ int bzimage_load(struct guest_memory *mem, const struct bzimage_config *cfg,
 		goto out;
 	if (cfg->initrd_fd >= 0 && (r = load_initrd(mem, bp, cfg, err)) < 0)
 		goto out;
-	entry->rip = BOOT_KERNEL_LOAD + 0x200;
+	if (!entry->direct)
+		entry->rip = BOOT_KERNEL_LOAD + 0x200;
 	entry->zero_page = BOOT_ZERO_PAGE;
 	entry->version = k.hdr.version;
 out:

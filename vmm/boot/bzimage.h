@@ -26,10 +26,13 @@ struct bzimage_config {
 	bool initrd_map;            /* map it copy-on-write (guest_memory_map_file), not copy */
 	const char *cmdline;
 	uint64_t rsdp_addr;         /* 0: the kernel scans for it */
+	bool guest_decompress;      /* never the direct way (vmlinux.h) */
 };
 
 struct bzimage_entry {
 	uint64_t rip;               /* the 64-bit entry point */
+	bool direct;                /* the kernel proper, decompressed on the host (vmlinux.h) */
+	char boot[200];             /* how the kernel was loaded, or why not directly */
 	uint64_t zero_page;         /* passed in %rsi */
 	uint16_t version;           /* the kernel's boot protocol version */
 };

@@ -82,8 +82,8 @@ int host_refuse_unbootable(const struct host_kvm *kvm, struct kerr *err)
 				"nested harness (%s)", cpu_offers(kvm), NESTED_HINT);
 	if (kvm->kind == HOST_KVM_PVM)
 		return kerr_set(err, ENOTSUP, "this host's /dev/kvm is PVM (kvm_pvm), which runs only "
-				"PVM-enabled guest kernels: a stock x86-64 kernel dies in its first second "
-				"with a KVM internal error. Boot through the nested harness (%s) or on a "
+				"PVM-enabled guest kernels: a stock x86-64 kernel never reaches /init there "
+				"(it stalls, or its decompressor dies with a KVM internal error). Boot through the nested harness (%s) or on a "
 				"host with kvm_intel or kvm_amd; --no-host-check boots anyway (a PVM-enabled "
 				"kernel). See ktstr-vmm --check-host", NESTED_HINT);
 	if (kvm->kind == HOST_KVM_UNKNOWN && !kvm->stock_kernels)
