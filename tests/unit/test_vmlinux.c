@@ -283,6 +283,102 @@ static void test_unpack_gzip_and_zstd_cached(void **state)
 	close(fd);
 }
 
+/* the cache directory's image files, and the one there is (NULL if none or several) */
+static int cached_images(const struct fixture *f, char *one, size_t size)
+{
+	char cmd[160], line[96];
+	FILE *p;
+	int n = 0;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/ktstr-vmm/vmlinux", f->cache);
+	assert_non_null(p = popen(cmd, "r"));
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (n++ == 0)
+			snprintf(one, size, "%s/ktstr-vmm/vmlinux/%s", f->cache, line);
+	}
+	pclose(p);
+	return n;
+}
+
+static ino_t inode_of(int fd)
+{
+	struct stat st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+/* Same size, same bytes, a new mtime: a new image (the key is not the size alone), and the
+ * old one of that path is gone. Zero pages are holes where the file system has them. */
+static void test_cache_key_and_holes(void **state)
+{
+	struct fixture *f = *state;
+	struct timespec later[2] = { { 0, UTIME_OMIT }, { 2000000000, 0 } };
+	struct elf_file e;
+	char why[160] = "", path[256];
+	ino_t first;
+	int fd;
+
+	make_elf(&e);
+	write_bzimage(f, &e, ZSTD);
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	first = inode_of(fd);
+	off_t hole = lseek(fd, 0, SEEK_HOLE);
+	if (hole != 5 * 4096)              /* this file system keeps holes: the gap is one */
+		assert_int_equal(hole, 4096);
+	close(fd);
+	assert_int_equal(utimensat(AT_FDCWD, f->kernel, later, 0), 0);
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	assert_int_not_equal(inode_of(fd), first);
+	check_cached_image(fd);
+	close(fd);
+	assert_int_equal(cached_images(f, path, sizeof(path)), 1);
+}
+
+/* What lies in the cache is used only if it is a regular file of ours that no one else can
+ * write, with an intact trailer; anything else is replaced by a fresh image. */
+static void test_cache_trusts_only_its_own(void **state)
+{
+	struct fixture *f = *state;
+	struct elf_file e;
+	char why[160] = "", path[256], other[300];
+	ino_t ino;
+	int fd;
+
+	make_elf(&e);
+	write_bzimage(f, &e, ZSTD);
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	ino = inode_of(fd);
+	close(fd);
+	assert_int_equal(cached_images(f, path, sizeof(path)), 1);
+
+	assert_int_equal(chmod(path, 0620), 0);   /* writable by its group: made again, 0400 */
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	struct stat st;
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0400);
+	close(fd);
+
+	snprintf(other, sizeof(other), "%s/planted", f->dir);   /* a link to an image elsewhere */
+	assert_int_equal(rename(path, other), 0);
+	assert_int_equal(symlink(other, path), 0);
+	assert_int_equal(stat(other, &st), 0);
+	ino = st.st_ino;
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	assert_int_not_equal(inode_of(fd), ino);
+	close(fd);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+
+	assert_int_equal(chmod(path, 0600), 0);   /* a damaged trailer */
+	assert_int_equal(truncate(path, 4096 * 3), 0);
+	assert_int_equal(chmod(path, 0400), 0);
+	assert_true((fd = unpack(f, why, sizeof(why))) >= 0);
+	check_cached_image(fd);
+	close(fd);
+}
+
 static void test_unpack_says_why_not(void **state)
 {
 	struct fixture *f = *state;
@@ -432,6 +528,8 @@ int main(void)
 		cmocka_unit_test(test_flatten_layout),
 		cmocka_unit_test(test_flatten_refuses_malformed),
 		T(test_unpack_gzip_and_zstd_cached),
+		T(test_cache_key_and_holes),
+		T(test_cache_trusts_only_its_own),
 		T(test_unpack_says_why_not),
 		T(test_load_copies_into_the_memfd),
 		T(test_load_refuses_damaged_cache),

@@ -154,7 +154,7 @@ static bool load_direct(struct guest_memory *mem, struct kernel_file *k, bool gu
 		close(fd);
 		entry->direct = true;
 		snprintf(entry->boot, sizeof(entry->boot), "vmlinux decompressed on the host, "
-			 "entered at 0x%llx", (unsigned long long)entry->rip);
+			 "entered at 0x%llx, at its link address (no KASLR)", (unsigned long long)entry->rip);
 		return true;
 	}
 	if (fd >= 0)

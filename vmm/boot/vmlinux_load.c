@@ -42,7 +42,7 @@ static int check_header(const uint8_t *p, size_t size, char *why, size_t whysize
 	    eh->e_machine != EM_X86_64 || eh->e_type != ET_EXEC)
 		return say(why, whysize, "the decompressed kernel is not an x86-64 executable");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0 || eh->e_phnum > 64 ||
-	    eh->e_phoff > size || (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
+	    eh->e_phoff % _Alignof(Elf64_Phdr) != 0 || eh->e_phoff > size || (size - eh->e_phoff) / sizeof(Elf64_Phdr) < eh->e_phnum)
 		return say(why, whysize, "the decompressed kernel's program headers are malformed");
 	return 0;
 }
@@ -141,6 +141,7 @@ static int copy_data(int fd, uint8_t *at, uint64_t len)
 		if ((uint64_t)hole > len)
 			hole = (off_t)len;
 		(void)madvise(at + data, (size_t)(hole - data), MADV_POPULATE_WRITE);   /* older kernels lack it */
+		errno = 0;
 		if (read_exact(fd, at + data, (size_t)(hole - data), (uint64_t)data) < 0)
 			return -(errno ? errno : EIO);
 		off = (uint64_t)hole;

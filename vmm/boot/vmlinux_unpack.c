@@ -1,11 +1,14 @@
 /* The bzImage payload, decompressed on the host and laid out as the guest will hold it, in
  * the per-user cache; see vmlinux.h. The cache: $XDG_CACHE_HOME/ktstr-vmm/vmlinux/
  * DEV-INO-SIZE-MTIME-CTIME.img, named by the bzImage's identity (any write to it changes its
- * mtime and ctime), 0700, written to a temporary file and renamed into place so that
- * concurrent runs never see half a file. */
+ * mtime and ctime). The directories must be ours (0700), the file a regular one of ours that
+ * no one else may write, with an intact trailer (else it is made again). It is written to a
+ * temporary file, synced and renamed into place, so that concurrent runs never see half a
+ * file; an older image of the same path (DEV-INO-) goes when a new one comes. */
 #include "vmm/boot/vmlinux.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -13,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -34,42 +36,71 @@ static int say(char *why, size_t whysize, const char *fmt, ...)
 	return -1;
 }
 
-/* mkdir -p, 0700 for what it makes */
-static int make_dirs(char *path)
+/* mkdir if missing; then it must be a directory of ours, and it is made 0700 */
+static int own_dir(const char *path)
 {
-	for (char *p = path + 1;; p++) {
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
+	struct stat st;
 
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return *p = c, -errno;
-		*p = c;
-		if (!c)
-			return 0;
-	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+		return -EPERM;
+	if ((st.st_mode & 077) && chmod(path, 0700) < 0)
+		return -errno;
+	return 0;
 }
 
-/* The cache file for this bzImage; with create, its directory is made first. */
-static int cache_path(const struct stat *st, char *path, size_t size, bool create)
+/* The cache directory, made when missing: the per-user root's parents as mkdir -p does, the
+ * root and vmlinux/ as own_dir. */
+static int cache_dir(char *dir, size_t size)
 {
-	int n = cache_root(path, size), r;
+	int n = cache_root(dir, size), r;
 
 	if (n < 0)
 		return n;
-	if ((size_t)snprintf(path + n, size - (size_t)n, "/vmlinux") >= size - (size_t)n)
-		return -ENAMETOOLONG;
-	if (create && (r = make_dirs(path)) < 0)
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		r = mkdir(dir, 0700) < 0 && errno != EEXIST ? -errno : 0;
+		*p = '/';
+		if (r < 0)
+			return r;
+	}
+	if ((r = own_dir(dir)) < 0)
 		return r;
-	n = (int)strlen(path);
-	if ((size_t)snprintf(path + n, size - (size_t)n, "/%llx-%llx-%llx-%llx.%09ld-%llx.%09ld.img",
-			     (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
-			     (unsigned long long)st->st_size, (unsigned long long)st->st_mtim.tv_sec,
-			     st->st_mtim.tv_nsec, (unsigned long long)st->st_ctim.tv_sec,
-			     st->st_ctim.tv_nsec) >= size - (size_t)n)
+	if ((size_t)snprintf(dir + n, size - (size_t)n, "/vmlinux") >= size - (size_t)n)
 		return -ENAMETOOLONG;
-	return 0;
+	return own_dir(dir);
+}
+
+static void entry_name(const struct stat *st, char *name, size_t size)
+{
+	snprintf(name, size, "%llx-%llx-%llx-%llx.%09ld-%llx.%09ld.img",
+		 (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+		 (unsigned long long)st->st_size, (unsigned long long)st->st_mtim.tv_sec,
+		 st->st_mtim.tv_nsec, (unsigned long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+/* A cache hit: the image, opened, if it is a regular file of ours no one else may write and
+ * its trailer is intact; one that is not is removed (it is made again). -1 otherwise. */
+static int open_cached(int dir_fd, const char *name)
+{
+	struct vmlinux_trailer t;
+	struct stat st;
+	int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 022) &&
+	    st.st_size > 4096 && pread(fd, &t, sizeof(t), st.st_size - 4096) == (ssize_t)sizeof(t) &&
+	    vmlinux_trailer_check(&t, (uint64_t)st.st_size - 4096) == 0)
+		return fd;
+	close(fd);
+	unlinkat(dir_fd, name, 0);
+	return -1;
 }
 
 static int inflate_gzip(const uint8_t *src, size_t len, uint8_t *dst, size_t out)
@@ -142,44 +173,84 @@ static int write_sparse(int fd, const uint8_t *p, uint64_t len)
 	return 0;
 }
 
-/* The image, then its trailer page, to a temporary file renamed to path; returns its fd. */
-static int store(const struct vmlinux_image *img, const char *path, char *why, size_t whysize)
+/* Other images of the same bzImage path (DEV-INO-, an older version of it): gone. */
+static void forget_older(int dir_fd, const char *name)
 {
-	char tmp[PATH_MAX + 16], page[4096] = { 0 };
+	size_t prefix = strcspn(name, "-");
+	DIR *d;
+	struct dirent *e;
+
+	prefix += 1 + strcspn(name + prefix + 1, "-") + 1;   /* "DEV-INO-" */
+	if ((d = fdopendir(dup(dir_fd))) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, name, prefix) == 0 && strncmp(e->d_name, name, strlen(name)) != 0)
+			unlinkat(dir_fd, e->d_name, 0);
+	closedir(d);
+}
+
+/* The image, then its trailer page, to a temporary file synced and renamed to name; returns
+ * its fd. */
+static int store(const struct vmlinux_image *img, int dir_fd, const char *dir, const char *name,
+		 char *why, size_t whysize)
+{
+	char tmp[PATH_MAX], page[4096] = { 0 };
 	struct vmlinux_trailer t = { .base = img->base, .len = img->len, .entry = img->entry };
 	int fd;
 
 	memcpy(t.magic, VMLINUX_TRAILER_MAGIC, sizeof(VMLINUX_TRAILER_MAGIC));
 	memcpy(page, &t, sizeof(t));
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0)
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.XXXXXX", dir, name) >= sizeof(tmp))
+		return say(why, whysize, "cache: %s/%s: name too long", dir, name);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
 		return say(why, whysize, "cache: %s: %s", tmp, strerror(errno));
 	if (write_sparse(fd, img->bytes, img->len) < 0 ||
 	    pwrite(fd, page, sizeof(page), (off_t)img->len) != (ssize_t)sizeof(page) ||
-	    fchmod(fd, 0400) < 0 || rename(tmp, path) < 0) {
-		say(why, whysize, "cache: writing %s: %s", path, strerror(errno));
+	    fsync(fd) < 0 || fchmod(fd, 0400) < 0 || renameat(AT_FDCWD, tmp, dir_fd, name) < 0) {
+		say(why, whysize, "cache: writing %s/%s: %s", dir, name, strerror(errno));
 		unlink(tmp);
 		close(fd);
 		return -1;
 	}
+	forget_older(dir_fd, name);
 	return fd;
 }
 
-/* Decompresses the payload (bytes off..end of the file), lays it out and stores it. */
-static int fill(int kernel_fd, uint64_t off, uint64_t end, const char *path, char *why, size_t whysize)
+static int read_exact(int fd, uint8_t *buf, size_t len, uint64_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Decompresses the payload (read, not mapped: a bzImage rewritten meanwhile must not kill us
+ * with SIGBUS), lays it out and stores it. */
+static int fill(int kernel_fd, uint64_t off, uint64_t len, int dir_fd, const char *dir, const char *name,
+		char *why, size_t whysize)
 {
 	struct vmlinux_image img = { 0 };
-	uint8_t *src, *elf = NULL;
+	uint8_t *src = malloc(len), *elf = NULL;
 	size_t elf_len = 0;
 	int fd = -1;
 
-	src = mmap(NULL, end, PROT_READ, MAP_PRIVATE, kernel_fd, 0);
-	if (src == MAP_FAILED)
-		return say(why, whysize, "mmap: %s", strerror(errno));
-	if (decompress(src + off, end - off, &elf, &elf_len, why, whysize) == 0 &&
-	    vmlinux_flatten(elf, elf_len, &img, why, whysize) == 0)
-		fd = store(&img, path, why, whysize);
-	munmap(src, end);
+	if (!src)
+		return say(why, whysize, "no memory for a %llu-byte payload", (unsigned long long)len);
+	errno = 0;
+	if (read_exact(kernel_fd, src, len, off) < 0)
+		say(why, whysize, "reading its payload: %s", errno ? strerror(errno) : "short read");
+	else if (decompress(src, len, &elf, &elf_len, why, whysize) == 0 &&
+		 vmlinux_flatten(elf, elf_len, &img, why, whysize) == 0)
+		fd = store(&img, dir_fd, dir, name, why, whysize);
+	free(src);
 	free(elf);
 	free(img.bytes);
 	return fd;
@@ -188,23 +259,22 @@ static int fill(int kernel_fd, uint64_t off, uint64_t end, const char *path, cha
 int vmlinux_unpack(int kernel_fd, const struct stat *st, uint64_t off, uint64_t len,
 		   char *why, size_t whysize)
 {
-	char path[PATH_MAX];
-	int fd, r;
+	char dir[PATH_MAX], name[128];
+	int dir_fd, fd, r;
 
-	if ((r = cache_path(st, path, sizeof(path), false)) < 0)
-		return say(why, whysize, "no cache directory (%s)", strerror(-r));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0)
-		return fd;
-	if ((r = cache_path(st, path, sizeof(path), true)) < 0)
-		return say(why, whysize, "cache: %s", strerror(-r));
 	if (off > (uint64_t)st->st_size || len > (uint64_t)st->st_size - off)
 		return say(why, whysize, "its payload (%llu bytes at %llu) lies beyond the file",
 			   (unsigned long long)len, (unsigned long long)off);
-	fd = fill(kernel_fd, off, off + len, path, why, whysize);
+	if (len > VMLINUX_MAX)
+		return say(why, whysize, "a payload of %llu bytes", (unsigned long long)len);
+	if ((r = cache_dir(dir, sizeof(dir))) < 0)
+		return say(why, whysize, "no cache directory (%s)", strerror(-r));
+	if ((dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return say(why, whysize, "cache: %s: %s", dir, strerror(errno));
+	entry_name(st, name, sizeof(name));
+	fd = open_cached(dir_fd, name);
 	if (fd < 0)
-		return -1;
-	close(fd);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd >= 0 ? fd : say(why, whysize, "cache: %s: %s", path, strerror(errno));
+		fd = fill(kernel_fd, off, len, dir_fd, dir, name, why, whysize);
+	close(dir_fd);
+	return fd;
 }

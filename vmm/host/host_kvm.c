@@ -83,9 +83,9 @@ int host_refuse_unbootable(const struct host_kvm *kvm, struct kerr *err)
 	if (kvm->kind == HOST_KVM_PVM)
 		return kerr_set(err, ENOTSUP, "this host's /dev/kvm is PVM (kvm_pvm), which runs only "
 				"PVM-enabled guest kernels: a stock x86-64 kernel never reaches /init there "
-				"(it stalls, or its decompressor dies with a KVM internal error). Boot through the nested harness (%s) or on a "
-				"host with kvm_intel or kvm_amd; --no-host-check boots anyway (a PVM-enabled "
-				"kernel). See ktstr-vmm --check-host", NESTED_HINT);
+				"(it stalls, or dies with a KVM internal error). Boot through the nested "
+				"harness (%s) or on a host with kvm_intel or kvm_amd; --no-host-check boots "
+				"anyway (a PVM-enabled kernel). See ktstr-vmm --check-host", NESTED_HINT);
 	if (kvm->kind == HOST_KVM_UNKNOWN && !kvm->stock_kernels)
 		return kerr_set(err, ENOTSUP, "this host's /dev/kvm is backed by no module ktstr-vmm "
 				"knows and the CPU shows neither VT-x nor SVM, so a stock kernel cannot "
@@ -138,8 +138,8 @@ static void check_kind(struct host_report *r)
 		return;
 	case HOST_KVM_PVM:
 		c = host_add(r, "kvm-kind", HOST_FAIL, "kvm_pvm (PVM) backs /dev/kvm: it runs only "
-			     "PVM-enabled guest kernels; a stock x86-64 kernel dies with a KVM internal "
-			     "error");
+			     "PVM-enabled guest kernels; a stock x86-64 kernel never reaches /init (it "
+			     "stalls, or dies with a KVM internal error)");
 		host_fix(c, "boot through the nested harness (%s), or use a host with kvm_intel or "
 			 "kvm_amd", NESTED_HINT);
 		return;
