@@ -696,7 +696,11 @@ scenarios() {
 
 	boot hang "$level" --timeout 5 -- /e2e/hang.sh
 	check "$level: a hanging payload gives the timeout status (status $status)" status_is 124
-	check "$level: ... within timeout + 2 s ($elapsed_ms ms)" [ "$elapsed_ms" -le 7000 ]
+	# --timeout counts from the first KVM_RUN: what came before (loading the kernel, several
+	# seconds under emulation) is not the guest's time
+	running_ms=$(jget timings_ms.running | cut -d. -f1)
+	check "$level: ... within timeout + 2 s of its first KVM_RUN (${running_ms:-?} ms of $elapsed_ms)" \
+		[ "${running_ms:-99999}" -le 7000 ]
 	check "$level: results say timeout" json_is outcome timeout
 
 	boot panic "$level" -- /e2e/panic.sh
