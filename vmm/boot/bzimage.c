@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/boot/pread_exact.h"
 #include "vmm/boot/vmlinux.h"
 
 #define SETUP_HEADER_OFFSET 0x1f1
@@ -22,22 +23,6 @@ struct kernel_file {
 	uint64_t setup_size;        /* the real-mode part, skipped */
 	struct setup_header hdr;
 };
-
-static int read_exact(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
 
 static int check_header(struct kernel_file *k, const char *path, struct kerr *err)
 {
@@ -80,7 +65,7 @@ static int open_kernel(struct kernel_file *k, const char *path, struct kerr *err
 	if (k->size < sizeof(first))
 		return kerr_set(err, ENOEXEC, "%s: %llu bytes is too small for a bzImage", path,
 				(unsigned long long)k->size);
-	if ((r = read_exact(k->fd, first, sizeof(first), 0)) < 0)
+	if ((r = pread_exact(k->fd, first, sizeof(first), 0)) < 0)
 		return kerr_errno(err, -r, "read %s", path);
 	/* The header's length is in its own jump instruction: 0x202 + byte at 0x201. */
 	hdr_len = 0x202 + first[0x201] - SETUP_HEADER_OFFSET;
@@ -118,7 +103,7 @@ static int load_protected_mode(struct guest_memory *mem, struct kernel_file *k,
 				"below 3 GiB (raise --memory)", path, (unsigned long long)(end >> 20),
 				(unsigned long long)(guest_memory_low_end(mem) >> 20));
 	dst = guest_memory_ptr(mem, BOOT_KERNEL_LOAD, len);
-	if ((r = read_exact(k->fd, dst, len, k->setup_size)) < 0)
+	if ((r = pread_exact(k->fd, dst, len, k->setup_size)) < 0)
 		return kerr_errno(err, -r, "read %s", path);
 	return 0;
 }
@@ -201,7 +186,7 @@ static int load_initrd(struct guest_memory *mem, struct boot_params *bp, const s
 	if (cfg->initrd_map) {
 		if ((r = guest_memory_map_file(mem, addr, cfg->initrd_fd, size, err)) < 0)
 			return r;
-	} else if ((r = read_exact(cfg->initrd_fd, guest_memory_ptr(mem, addr, size), size, 0)) < 0) {
+	} else if ((r = pread_exact(cfg->initrd_fd, guest_memory_ptr(mem, addr, size), size, 0)) < 0) {
 		return kerr_errno(err, -r, "read %s", cfg->initrd_name);
 	}
 	bp->hdr.ramdisk_image = (uint32_t)addr;

@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,20 +20,12 @@
 #include <zstd.h>
 
 #include "initgen/cache.h"
+#include "vmm/boot/pread_exact.h"
 #include "vmm/boot/vmlinux_trailer.h"
+#include "vmm/boot/vmlinux_why.h"
 
 /* The kernel proper is tens of MiB; a payload that claims more is not one. */
 #define VMLINUX_MAX (512u << 20)
-
-static int say(char *why, size_t whysize, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, whysize, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* mkdir if missing; then it must be a directory of ours, and it is made 0700 */
 static int own_dir(const char *path)
@@ -125,27 +116,27 @@ static int decompress(const uint8_t *p, size_t len, uint8_t **out, size_t *out_l
 	size_t n;
 
 	if (len < 16)
-		return say(why, whysize, "a payload of %zu bytes", len);
+		return vmlinux_say(why, whysize, "a payload of %zu bytes", len);
 	n = (size_t)p[len - 4] | (size_t)p[len - 3] << 8 | (size_t)p[len - 2] << 16 | (size_t)p[len - 1] << 24;
 	if (n < 4096 || n > VMLINUX_MAX)
-		return say(why, whysize, "the payload claims %zu bytes decompressed", n);
+		return vmlinux_say(why, whysize, "the payload claims %zu bytes decompressed", n);
 	if (!(*out = malloc(n)))
-		return say(why, whysize, "no memory for %zu bytes", n);
+		return vmlinux_say(why, whysize, "no memory for %zu bytes", n);
 	*out_len = n;
 	if (p[0] == 0x1f && p[1] == 0x8b) {
 		if (inflate_gzip(p, len, *out, n) == 0)
 			return 0;
-		return say(why, whysize, "its gzip payload did not decompress to %zu bytes", n);
+		return vmlinux_say(why, whysize, "its gzip payload did not decompress to %zu bytes", n);
 	}
 	if (p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
 		size_t r = ZSTD_decompress(*out, n, p, len - 4);
 
 		if (!ZSTD_isError(r) && r == n)
 			return 0;
-		return say(why, whysize, "its zstd payload did not decompress to %zu bytes (%s)", n,
+		return vmlinux_say(why, whysize, "its zstd payload did not decompress to %zu bytes (%s)", n,
 			   ZSTD_isError(r) ? ZSTD_getErrorName(r) : "short");
 	}
-	return say(why, whysize, "its payload's compression (magic %02x %02x) is not gzip or zstd", p[0], p[1]);
+	return vmlinux_say(why, whysize, "its payload's compression (magic %02x %02x) is not gzip or zstd", p[0], p[1]);
 }
 
 /* The image's pages that are not all zeros (a third of a kernel's are: bss, alignment): the
@@ -201,35 +192,19 @@ static int store(const struct vmlinux_image *img, int dir_fd, const char *dir, c
 	memcpy(t.magic, VMLINUX_TRAILER_MAGIC, sizeof(VMLINUX_TRAILER_MAGIC));
 	memcpy(page, &t, sizeof(t));
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/%s.XXXXXX", dir, name) >= sizeof(tmp))
-		return say(why, whysize, "cache: %s/%s: name too long", dir, name);
+		return vmlinux_say(why, whysize, "cache: %s/%s: name too long", dir, name);
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return say(why, whysize, "cache: %s: %s", tmp, strerror(errno));
+		return vmlinux_say(why, whysize, "cache: %s: %s", tmp, strerror(errno));
 	if (write_sparse(fd, img->bytes, img->len) < 0 ||
 	    pwrite(fd, page, sizeof(page), (off_t)img->len) != (ssize_t)sizeof(page) ||
 	    fsync(fd) < 0 || fchmod(fd, 0400) < 0 || renameat(AT_FDCWD, tmp, dir_fd, name) < 0) {
-		say(why, whysize, "cache: writing %s/%s: %s", dir, name, strerror(errno));
+		vmlinux_say(why, whysize, "cache: writing %s/%s: %s", dir, name, strerror(errno));
 		unlink(tmp);
 		close(fd);
 		return -1;
 	}
 	forget_older(dir_fd, name);
 	return fd;
-}
-
-static int read_exact(int fd, uint8_t *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, buf + done, len - done, (off_t)(off + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
 }
 
 /* Decompresses the payload (read, not mapped: a bzImage rewritten meanwhile must not kill us
@@ -240,13 +215,12 @@ static int fill(int kernel_fd, uint64_t off, uint64_t len, int dir_fd, const cha
 	struct vmlinux_image img = { 0 };
 	uint8_t *src = malloc(len), *elf = NULL;
 	size_t elf_len = 0;
-	int fd = -1;
+	int fd = -1, r;
 
 	if (!src)
-		return say(why, whysize, "no memory for a %llu-byte payload", (unsigned long long)len);
-	errno = 0;
-	if (read_exact(kernel_fd, src, len, off) < 0)
-		say(why, whysize, "reading its payload: %s", errno ? strerror(errno) : "short read");
+		return vmlinux_say(why, whysize, "no memory for a %llu-byte payload", (unsigned long long)len);
+	if ((r = pread_exact(kernel_fd, src, len, off)) < 0)
+		vmlinux_say(why, whysize, "reading its payload: %s", strerror(-r));
 	else if (decompress(src, len, &elf, &elf_len, why, whysize) == 0 &&
 		 vmlinux_flatten(elf, elf_len, &img, why, whysize) == 0)
 		fd = store(&img, dir_fd, dir, name, why, whysize);
@@ -263,14 +237,14 @@ int vmlinux_unpack(int kernel_fd, const struct stat *st, uint64_t off, uint64_t 
 	int dir_fd, fd, r;
 
 	if (off > (uint64_t)st->st_size || len > (uint64_t)st->st_size - off)
-		return say(why, whysize, "its payload (%llu bytes at %llu) lies beyond the file",
+		return vmlinux_say(why, whysize, "its payload (%llu bytes at %llu) lies beyond the file",
 			   (unsigned long long)len, (unsigned long long)off);
 	if (len > VMLINUX_MAX)
-		return say(why, whysize, "a payload of %llu bytes", (unsigned long long)len);
+		return vmlinux_say(why, whysize, "a payload of %llu bytes", (unsigned long long)len);
 	if ((r = cache_dir(dir, sizeof(dir))) < 0)
-		return say(why, whysize, "no cache directory (%s)", strerror(-r));
+		return vmlinux_say(why, whysize, "no cache directory (%s)", strerror(-r));
 	if ((dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return say(why, whysize, "cache: %s: %s", dir, strerror(errno));
+		return vmlinux_say(why, whysize, "cache: %s: %s", dir, strerror(errno));
 	entry_name(st, name, sizeof(name));
 	fd = open_cached(dir_fd, name);
 	if (fd < 0)
