@@ -19,6 +19,7 @@
 
 struct kernel_file {
 	int fd;
+	struct stat st;             /* its identity: the direct boot's cache key (vmlinux.h) */
 	uint64_t size;
 	uint64_t setup_size;        /* the real-mode part, skipped */
 	struct setup_header hdr;
@@ -52,16 +53,15 @@ static int check_header(struct kernel_file *k, const char *path, struct kerr *er
 static int open_kernel(struct kernel_file *k, const char *path, struct kerr *err)
 {
 	uint8_t first[1024];
-	struct stat st;
 	size_t hdr_len;
 	int r;
 
 	k->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (k->fd < 0)
 		return kerr_errno(err, errno, "--kernel %s", path);
-	if (fstat(k->fd, &st) < 0 || !S_ISREG(st.st_mode))
+	if (fstat(k->fd, &k->st) < 0 || !S_ISREG(k->st.st_mode))
 		return kerr_set(err, EINVAL, "--kernel %s: not a regular file", path);
-	k->size = (uint64_t)st.st_size;
+	k->size = (uint64_t)k->st.st_size;
 	if (k->size < sizeof(first))
 		return kerr_set(err, ENOEXEC, "%s: %llu bytes is too small for a bzImage", path,
 				(unsigned long long)k->size);
@@ -114,7 +114,6 @@ static bool load_direct(struct guest_memory *mem, struct kernel_file *k, bool gu
 			struct bzimage_entry *entry)
 {
 	uint64_t highest = kernel_end(&k->hdr);
-	struct stat st;
 	char why[160];
 	int fd;
 
@@ -130,11 +129,8 @@ static bool load_direct(struct guest_memory *mem, struct kernel_file *k, bool gu
 	}
 	if (highest > guest_memory_low_end(mem))
 		highest = guest_memory_low_end(mem);
-	if (fstat(k->fd, &st) < 0)
-		fd = -1, snprintf(why, sizeof(why), "fstat: %s", strerror(errno));
-	else
-		fd = vmlinux_unpack(k->fd, &st, k->setup_size + k->hdr.payload_offset,
-				    k->hdr.payload_length, why, sizeof(why));
+	fd = vmlinux_unpack(k->fd, &k->st, k->setup_size + k->hdr.payload_offset,
+			    k->hdr.payload_length, why, sizeof(why));
 	if (fd >= 0 && vmlinux_load(mem, fd, BOOT_KERNEL_LOAD, highest, &entry->rip, why, sizeof(why)) == 0) {
 		close(fd);
 		entry->direct = true;
